@@ -1,0 +1,67 @@
+// Records the sync flow keeps in Table Storage and the messages it puts on queues.
+
+export type JobTrigger = 'push' | 'connect' | 'manual';
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface JobCounts {
+  added: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  skipped: number;
+}
+
+export interface SkippedPath {
+  path: string;
+  reason: string;
+}
+
+export interface SyncJob {
+  id: string;
+  trigger: JobTrigger;
+  status: JobStatus;
+  repositoryUrl: string;
+  branch: string;
+  /** The commit the trigger named (push `after`); the sync itself takes the branch head at run time. */
+  commitRequested?: string;
+  commitSynced?: string;
+  counts?: JobCounts;
+  /** At most SKIPPED_PATHS_CAP entries; skippedTotal has the full number. */
+  skippedPaths?: SkippedPath[];
+  skippedTotal?: number;
+  queuedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  attempt: number;
+  error?: { code: string; message: string };
+  deliveryId?: string;
+}
+
+export const SKIPPED_PATHS_CAP = 100;
+
+export interface Connection {
+  repositoryUrl: string;
+  branch: string;
+  /** True while the workspace follows the repository (and is read-only for editors). */
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  lastSyncCommit?: string;
+  lastSyncTime?: string;
+  lastSyncDurationMs?: number;
+  lastSyncStatus?: JobStatus;
+  lastSyncError?: string;
+}
+
+/** The JSON body of a `workspace-sync` queue message (base64-encoded on the queue, as host.json expects). */
+export interface SyncMessage {
+  jobId: string;
+  trigger: JobTrigger;
+  commit?: string;
+}
+
+/** Messages on `workspace-events`, so the workflow engine reloads. */
+export type WorkspaceEvent =
+  | { type: 'synced'; jobId: string; commit: string; added: number; updated: number; deleted: number }
+  | { type: 'edited'; path: string; action: 'write' | 'delete' };

@@ -1,0 +1,20 @@
+// Names of the queues, tables and blob container the app uses; infra/ creates the same names
+// (a test compares them), so they live in one place.
+
+export const QUEUES = {
+  sync: 'workspace-sync',
+  syncPoison: 'workspace-sync-poison',
+  events: 'workspace-events',
+} as const;
+
+export const TABLES = {
+  jobs: 'SyncJobs',
+  connection: 'Connection',
+  dedupe: 'Dedupe',
+} as const;
+
+/** Blob container for sync leases, edit locks and the manifest (kept out of the workspace itself). */
+export const STATE_CONTAINER = 'workspace-sync-state';
+
+/** One app serves one workspace; its state is keyed by this id. */
+export const WORKSPACE_ID = 'default';

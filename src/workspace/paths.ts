@@ -1,0 +1,88 @@
+// Workspace path rules (DESIGN.md "Paths"): what a client may name and what Azure Files can hold.
+// Everything that touches a store goes through here first.
+
+export const MAX_SEGMENT_LENGTH = 255;
+export const MAX_PATH_LENGTH = 2048;
+
+const RESERVED_NAMES = /^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?$/i;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const FORBIDDEN_CHARS = /["\\:|<>*?]/;
+
+/** Why a single name cannot live in the workspace, or undefined when it can. */
+export function invalidSegmentReason(segment: string): string | undefined {
+  if (segment === '') return 'empty path segment';
+  if (segment === '.' || segment === '..') return `"${segment}" segment`;
+  if (CONTROL_CHARS.test(segment)) return 'control character in name';
+  if (FORBIDDEN_CHARS.test(segment)) return 'character Azure Files cannot hold (" \\ : | < > * ?)';
+  if (/[. ]$/.test(segment)) return 'name ends with a dot or a space';
+  if (RESERVED_NAMES.test(segment)) return `reserved name "${segment}"`;
+  if (segment.length > MAX_SEGMENT_LENGTH) return `name longer than ${MAX_SEGMENT_LENGTH} characters`;
+  return undefined;
+}
+
+/** Why a relative path cannot live in the workspace, or undefined when it can. '' is the root. */
+export function invalidPathReason(path: string): string | undefined {
+  if (path === '') return undefined;
+  if (path.length > MAX_PATH_LENGTH) return `path longer than ${MAX_PATH_LENGTH} characters`;
+  if (path.startsWith('/')) return 'absolute path';
+  if (path.includes('\\')) return 'backslash in path';
+  for (const segment of path.split('/')) {
+    const reason = invalidSegmentReason(segment);
+    if (reason) return reason;
+  }
+  return undefined;
+}
+
+export class InvalidPathError extends Error {
+  readonly code = 'INVALID_PATH';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid path: ${reason}`);
+    this.name = 'InvalidPathError';
+  }
+}
+
+/**
+ * Normalises a client-supplied path (as the router hands it over) into a workspace path:
+ * trims one leading and trailing slash, then validates. A path that still holds
+ * percent-escapes is also validated decoded, so double-encoded traversal (`%2e%2e`, `%2f`,
+ * `%5c`) is refused rather than stored; a harmless literal `%` stays part of the name.
+ */
+export function parseWorkspacePath(raw: string | undefined): string {
+  const original = raw ?? '';
+  if (original.startsWith('//')) throw new InvalidPathError(original, 'absolute path');
+  const path = original.replace(/^\//, '').replace(/\/$/, '');
+  const reason = invalidPathReason(path) ?? decodedPathReason(path);
+  if (reason) throw new InvalidPathError(path, reason);
+  return path;
+}
+
+function decodedPathReason(path: string): string | undefined {
+  if (!/%[0-9a-f]{2}/i.test(path)) return undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined; // not an escape sequence after all: a literal '%' in a name
+  }
+  const separators = (s: string) => s.split(/[/\\]/).length;
+  if (separators(decoded) !== separators(path)) return 'encoded path separator';
+  const reason = invalidPathReason(decoded);
+  return reason ? `${reason} (after percent-decoding)` : undefined;
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+export function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export function joinPath(parent: string, name: string): string {
+  return parent ? `${parent}/${name}` : name;
+}
