@@ -1,0 +1,8 @@
+// Entry point the Functions host loads (package.json "main"). It only sets the app up and
+// imports the function modules, each of which registers itself.
+
+import { app } from '@azure/functions';
+
+app.setup({ enableHttpStream: true });
+
+// Function modules (one line each; keep sorted).

@@ -1,0 +1,92 @@
+// The one connection record: which repository and branch the workspace follows.
+
+import type { TableClient } from '@azure/data-tables';
+import { compact } from './entities.js';
+import type { Connection } from './types.js';
+import { WORKSPACE_ID } from '../storage-names.js';
+
+const PARTITION = 'connection';
+
+type ConnectionEntity = Connection & { partitionKey: string; rowKey: string };
+
+export type SyncOutcome = Pick<
+  Connection,
+  'lastSyncCommit' | 'lastSyncTime' | 'lastSyncDurationMs' | 'lastSyncStatus' | 'lastSyncError'
+>;
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+export class ConnectionStore {
+  constructor(private readonly table: TableClient) {}
+
+  async get(): Promise<Connection | undefined> {
+    try {
+      const {
+        partitionKey: _p,
+        rowKey: _r,
+        ...fields
+      } = await this.table.getEntity<ConnectionEntity>(PARTITION, WORKSPACE_ID);
+      return compact({
+        repositoryUrl: fields.repositoryUrl,
+        branch: fields.branch,
+        enabled: fields.enabled,
+        createdAt: fields.createdAt,
+        updatedAt: fields.updatedAt,
+        lastSyncCommit: fields.lastSyncCommit,
+        lastSyncTime: fields.lastSyncTime,
+        lastSyncDurationMs: fields.lastSyncDurationMs,
+        lastSyncStatus: fields.lastSyncStatus,
+        lastSyncError: fields.lastSyncError || undefined,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Connects (or reconnects) the workspace; a new repository or branch forgets the last synced commit. */
+  async connect(repositoryUrl: string, branch: string): Promise<Connection> {
+    const now = new Date().toISOString();
+    const existing = await this.get();
+    const same = existing?.repositoryUrl === repositoryUrl && existing.branch === branch;
+    const connection: Connection = {
+      ...(same ? existing : {}),
+      repositoryUrl,
+      branch,
+      enabled: true,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await this.table.upsertEntity(
+      { partitionKey: PARTITION, rowKey: WORKSPACE_ID, ...connection },
+      'Replace',
+    );
+    return connection;
+  }
+
+  /** Stops syncing and allows editing again; the record (and its history) stays. */
+  async disconnect(): Promise<Connection | undefined> {
+    const existing = await this.get();
+    if (!existing) return undefined;
+    const connection = { ...existing, enabled: false, updatedAt: new Date().toISOString() };
+    await this.table.upsertEntity(
+      { partitionKey: PARTITION, rowKey: WORKSPACE_ID, ...connection },
+      'Replace',
+    );
+    return connection;
+  }
+
+  async recordSync(outcome: SyncOutcome): Promise<void> {
+    await this.table.upsertEntity(
+      compact({
+        partitionKey: PARTITION,
+        rowKey: WORKSPACE_ID,
+        ...outcome,
+        lastSyncError: outcome.lastSyncError ?? '',
+      }),
+      'Merge',
+    );
+  }
+}

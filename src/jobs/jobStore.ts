@@ -1,0 +1,141 @@
+// Sync job records. Row keys start with an inverted timestamp so the table's natural order is
+// newest first: listing reads one page, never the whole table.
+
+import { randomBytes } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import { boundedJsonArray, compact, fromJson, toJson } from './entities.js';
+import { SKIPPED_PATHS_CAP, type JobTrigger, type SyncJob } from './types.js';
+
+const PARTITION = 'job';
+const MAX_TIME = 9_999_999_999_999;
+
+export function newJobId(now = Date.now()): string {
+  return `${String(MAX_TIME - now).padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
+}
+
+export function isJobId(id: string): boolean {
+  return /^\d{13}-[0-9a-f]{8}$/.test(id);
+}
+
+interface JobEntity {
+  partitionKey: string;
+  rowKey: string;
+  trigger: string;
+  status: string;
+  repositoryUrl: string;
+  branch: string;
+  commitRequested?: string;
+  commitSynced?: string;
+  counts?: string;
+  skippedPaths?: string;
+  skippedTotal?: number;
+  queuedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  attempt: number;
+  error?: string;
+  deliveryId?: string;
+}
+
+function toEntity(job: Partial<SyncJob> & { id: string }): JobEntity {
+  return compact({
+    partitionKey: PARTITION,
+    rowKey: job.id,
+    trigger: job.trigger,
+    status: job.status,
+    repositoryUrl: job.repositoryUrl,
+    branch: job.branch,
+    commitRequested: job.commitRequested,
+    commitSynced: job.commitSynced,
+    counts: toJson(job.counts),
+    skippedPaths: job.skippedPaths && boundedJsonArray(job.skippedPaths.slice(0, SKIPPED_PATHS_CAP)),
+    skippedTotal: job.skippedTotal,
+    queuedAt: job.queuedAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    durationMs: job.durationMs,
+    attempt: job.attempt,
+    error: toJson(job.error),
+    deliveryId: job.deliveryId,
+  } as JobEntity);
+}
+
+function fromEntity(entity: JobEntity): SyncJob {
+  return compact({
+    id: entity.rowKey,
+    trigger: entity.trigger as JobTrigger,
+    status: entity.status as SyncJob['status'],
+    repositoryUrl: entity.repositoryUrl,
+    branch: entity.branch,
+    commitRequested: entity.commitRequested,
+    commitSynced: entity.commitSynced,
+    counts: fromJson(entity.counts),
+    skippedPaths: fromJson(entity.skippedPaths),
+    skippedTotal: entity.skippedTotal,
+    queuedAt: entity.queuedAt,
+    startedAt: entity.startedAt,
+    finishedAt: entity.finishedAt,
+    durationMs: entity.durationMs,
+    attempt: entity.attempt,
+    error: fromJson(entity.error),
+    deliveryId: entity.deliveryId,
+  });
+}
+
+export interface NewJob {
+  id?: string;
+  trigger: JobTrigger;
+  repositoryUrl: string;
+  branch: string;
+  commitRequested?: string;
+  deliveryId?: string;
+}
+
+export interface JobPage {
+  jobs: SyncJob[];
+  continuationToken?: string;
+}
+
+export class JobStore {
+  constructor(private readonly table: TableClient) {}
+
+  async create(input: NewJob): Promise<SyncJob> {
+    const job: SyncJob = {
+      ...input,
+      id: input.id ?? newJobId(),
+      status: 'queued',
+      queuedAt: new Date().toISOString(),
+      attempt: 0,
+    };
+    await this.table.createEntity(toEntity(job));
+    return job;
+  }
+
+  async get(id: string): Promise<SyncJob | undefined> {
+    if (!isJobId(id)) return undefined;
+    try {
+      return fromEntity(await this.table.getEntity<JobEntity>(PARTITION, id));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Merges the given fields into the record and returns the whole record. */
+  async update(id: string, patch: Partial<Omit<SyncJob, 'id'>>): Promise<SyncJob> {
+    await this.table.updateEntity(toEntity({ ...patch, id }), 'Merge');
+    const job = await this.get(id);
+    if (!job) throw new Error(`Job ${id} vanished during update`);
+    return job;
+  }
+
+  async list(top: number, continuationToken?: string): Promise<JobPage> {
+    const pages = this.table
+      .listEntities<JobEntity>({ queryOptions: { filter: `PartitionKey eq '${PARTITION}'` } })
+      .byPage({ maxPageSize: top, continuationToken });
+    const { value } = await pages.next();
+    const page = (value ?? []) as JobEntity[] & { continuationToken?: string };
+    return { jobs: page.map(fromEntity), continuationToken: page.continuationToken };
+  }
+}

@@ -1,0 +1,62 @@
+// Clients for the storage account the app keeps its state in (AzureWebJobsStorage), built
+// from either a connection string (Azurite, keys) or the managed identity.
+
+import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import type { StorageConfig } from '../config.js';
+import { QUEUES, STATE_CONTAINER, TABLES } from '../storage-names.js';
+
+function credential(storage: Extract<StorageConfig, { kind: 'identity' }>): TokenCredential {
+  return storage.clientId
+    ? new ManagedIdentityCredential({ clientId: storage.clientId })
+    : new DefaultAzureCredential();
+}
+
+/** Azurite speaks an older Tables dialect over plain HTTP; the SDK needs to be told. */
+function allowHttp(connectionString: string): { allowInsecureConnection: boolean } {
+  return {
+    allowInsecureConnection: /(DefaultEndpointsProtocol=http;|=http:\/\/|UseDevelopmentStorage)/i.test(
+      connectionString,
+    ),
+  };
+}
+
+export function tableClient(storage: StorageConfig, table: string): TableClient {
+  return storage.kind === 'connectionString'
+    ? TableClient.fromConnectionString(storage.connectionString, table, allowHttp(storage.connectionString))
+    : new TableClient(storage.tableUrl, table, credential(storage));
+}
+
+export function queueClient(storage: StorageConfig, queue: string): QueueClient {
+  const service =
+    storage.kind === 'connectionString'
+      ? QueueServiceClient.fromConnectionString(storage.connectionString)
+      : new QueueServiceClient(storage.queueUrl, credential(storage));
+  return service.getQueueClient(queue);
+}
+
+export function stateContainer(storage: StorageConfig): ContainerClient {
+  const service =
+    storage.kind === 'connectionString'
+      ? BlobServiceClient.fromConnectionString(storage.connectionString)
+      : new BlobServiceClient(storage.blobUrl, credential(storage));
+  return service.getContainerClient(STATE_CONTAINER);
+}
+
+/**
+ * Creates the queues, tables and container the app uses when they are missing. Bicep creates
+ * them in Azure; locally (Azurite) this is what makes a fresh emulator usable.
+ */
+export async function ensureStorage(storage: StorageConfig): Promise<void> {
+  const tables =
+    storage.kind === 'connectionString'
+      ? TableServiceClient.fromConnectionString(storage.connectionString, allowHttp(storage.connectionString))
+      : new TableServiceClient(storage.tableUrl, credential(storage));
+  await Promise.all([
+    ...Object.values(TABLES).map((name) => tables.createTable(name)),
+    ...Object.values(QUEUES).map((name) => queueClient(storage, name).createIfNotExists()),
+    stateContainer(storage).createIfNotExists(),
+  ]);
+}

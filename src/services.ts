@@ -1,0 +1,57 @@
+// The composition root: builds every client once from the configuration. Function handlers
+// take what they need from here; domain code receives its dependencies as arguments.
+
+import type { ContainerClient } from '@azure/storage-blob';
+import { getConfig, type Config } from './config.js';
+import { ConnectionStore } from './jobs/connectionStore.js';
+import { Dedupe } from './jobs/dedupe.js';
+import { JobStore } from './jobs/jobStore.js';
+import { EventQueue, SyncQueue } from './jobs/queues.js';
+import { ensureStorage, queueClient, stateContainer, tableClient } from './jobs/storageClients.js';
+import { QUEUES, TABLES } from './storage-names.js';
+import { createWorkspaceStore } from './workspace/createStore.js';
+import type { WorkspaceStore } from './workspace/store.js';
+
+export interface Services {
+  config: Config;
+  jobs: JobStore;
+  connections: ConnectionStore;
+  dedupe: Dedupe;
+  syncQueue: SyncQueue;
+  events: EventQueue;
+  /** Blob container for leases, edit locks and the manifest. */
+  state: ContainerClient;
+  store: WorkspaceStore;
+  /** Resolves once queues, tables and the state container exist (created when missing). */
+  ready: Promise<void>;
+}
+
+export function createServices(config: Config): Services {
+  const { storage } = config;
+  return {
+    config,
+    jobs: new JobStore(tableClient(storage, TABLES.jobs)),
+    connections: new ConnectionStore(tableClient(storage, TABLES.connection)),
+    dedupe: new Dedupe(tableClient(storage, TABLES.dedupe)),
+    syncQueue: new SyncQueue(queueClient(storage, QUEUES.sync)),
+    events: new EventQueue(queueClient(storage, QUEUES.events)),
+    state: stateContainer(storage),
+    store: createWorkspaceStore(config.workspace),
+    ready: ensureStorage(storage),
+  };
+}
+
+let services: Services | undefined;
+
+/** The process's services, created on first use and ready before they are handed out. */
+export async function getServices(): Promise<Services> {
+  services ??= createServices(getConfig());
+  try {
+    await services.ready;
+  } catch (error) {
+    // Let the next call try again (storage may have been down), rather than failing forever.
+    services = undefined;
+    throw error;
+  }
+  return services;
+}
