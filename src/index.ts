@@ -6,3 +6,6 @@ import { app } from '@azure/functions';
 app.setup({ enableHttpStream: true });
 
 // Function modules (one line each; keep sorted).
+import './functions/githubConnection.js';
+import './functions/githubWebhook.js';
+import './functions/syncJobs.js';

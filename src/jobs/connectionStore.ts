@@ -19,9 +19,20 @@ function isNotFound(error: unknown): boolean {
 }
 
 export class ConnectionStore {
-  constructor(private readonly table: TableClient) {}
+  /** fallback: the connection from GITHUB_REPOSITORY_URL / GITHUB_BRANCH, used until one is stored. */
+  constructor(
+    private readonly table: TableClient,
+    private readonly fallback?: { repositoryUrl: string; branch: string },
+  ) {}
 
   async get(): Promise<Connection | undefined> {
+    const stored = await this.getStored();
+    if (stored || !this.fallback) return stored;
+    const epoch = new Date(0).toISOString();
+    return { ...this.fallback, enabled: true, createdAt: epoch, updatedAt: epoch };
+  }
+
+  private async getStored(): Promise<Connection | undefined> {
     try {
       const {
         partitionKey: _p,

@@ -1,0 +1,56 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { classifyDelivery, decodePayload } from '../github/events.js';
+import { verify } from '../github/signature.js';
+import { acceptPush } from '../jobs/intake.js';
+import { getServices } from '../services.js';
+import { readBody } from './body.js';
+import { errorResponse, json, toErrorResponse } from './http.js';
+
+/** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
+export const MAX_WEBHOOK_BODY = 25 * 1024 * 1024;
+
+export async function githubWebhook(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  try {
+    const services = await getServices();
+    const secret = services.config.github.webhookSecret;
+    if (!secret) {
+      context.error('Webhook rejected: GITHUB_WEBHOOK_SECRET is not configured');
+      return errorResponse(500, 'WEBHOOK_SECRET_NOT_CONFIGURED', 'The webhook secret is not configured');
+    }
+    const body = await readBody(request, MAX_WEBHOOK_BODY);
+    if (!verify(secret, body, request.headers.get('x-hub-signature-256'))) {
+      context.warn('Webhook rejected: signature missing or invalid');
+      return errorResponse(401, 'INVALID_SIGNATURE', 'Signature missing or invalid');
+    }
+    const event = request.headers.get('x-github-event');
+    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
+    const delivery = classifyDelivery(event, decodePayload(body, request.headers.get('content-type')));
+    if (delivery.kind === 'ping') return json(200, { ok: true });
+    if (delivery.kind === 'ignored') {
+      context.log('Webhook ignored', { event, deliveryId, reason: delivery.reason });
+      return json(200, { ignored: delivery.reason });
+    }
+    const outcome = await acceptPush(services, delivery, deliveryId);
+    context.log('Webhook push', { deliveryId, commit: delivery.after, outcome: outcome.kind });
+    switch (outcome.kind) {
+      case 'ignored':
+        return json(200, { ignored: outcome.reason });
+      case 'duplicate':
+        return json(200, { jobId: outcome.jobId, duplicate: true });
+      case 'queued':
+        return json(202, { jobId: outcome.jobId }, { Location: `/api/sync/jobs/${outcome.jobId}` });
+    }
+  } catch (error) {
+    return toErrorResponse(error, context);
+  }
+}
+
+app.http('githubWebhook', {
+  route: 'github/webhook',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: githubWebhook,
+});

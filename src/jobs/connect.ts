@@ -1,0 +1,50 @@
+// Connecting a repository: check it answers (with the token) before storing anything, then
+// make the workspace follow it and queue the first full sync.
+
+import { AppError } from '../errors.js';
+import { fullName, validateBranch, validateRepositoryUrl } from '../github/repository.js';
+import { lsRemoteHead } from '../sync/remote.js';
+import type { GitAuth } from '../sync/gitAuth.js';
+import { queueJob, type IntakeDeps } from './intake.js';
+import type { Connection, SyncJob } from './types.js';
+
+export interface ConnectOptions {
+  allowLocalRepos: boolean;
+  auth: GitAuth;
+}
+
+export async function connectRepository(
+  deps: Pick<IntakeDeps, 'connections' | 'jobs' | 'syncQueue'>,
+  body: Record<string, unknown>,
+  options: ConnectOptions,
+): Promise<{ connection: Connection; job: SyncJob }> {
+  const repositoryUrl = validateRepositoryUrl(body.repositoryUrl, options.allowLocalRepos);
+  const branch = validateBranch(body.branch ?? 'main');
+  let head: string | undefined;
+  try {
+    head = await lsRemoteHead(repositoryUrl, branch, options.auth);
+  } catch (error) {
+    throw new AppError(422, 'REPOSITORY_UNREACHABLE', (error as Error).message);
+  }
+  if (!head) {
+    throw new AppError(
+      422,
+      'BRANCH_NOT_FOUND',
+      `Branch "${branch}" does not exist in ${fullName(repositoryUrl)}`,
+    );
+  }
+  const connection = await deps.connections.connect(repositoryUrl, branch);
+  const job = await queueJob(deps, connection, 'connect', { commitRequested: head });
+  return { connection, job };
+}
+
+/** Queues a full reconcile of the connected branch; 409 when nothing is connected. */
+export async function requestSync(
+  deps: Pick<IntakeDeps, 'connections' | 'jobs' | 'syncQueue'>,
+): Promise<SyncJob> {
+  const connection = await deps.connections.get();
+  if (!connection?.enabled) {
+    throw new AppError(409, 'NOT_CONNECTED', 'No repository is connected; PUT /api/github/connection first');
+  }
+  return queueJob(deps, connection, 'manual');
+}
