@@ -9,3 +9,4 @@ app.setup({ enableHttpStream: true });
 import './functions/githubConnection.js';
 import './functions/githubWebhook.js';
 import './functions/syncJobs.js';
+import './functions/workspaceFiles.js';
