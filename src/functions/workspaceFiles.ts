@@ -1,0 +1,112 @@
+// GET / PUT / DELETE /api/workspace/files/{*path}: one workspace file or folder.
+// Behaviour lives in src/workspace/files.ts; this file maps HTTP in and out.
+
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { AppError } from '../errors.js';
+import { getServices } from '../services.js';
+import { parseEtagCondition } from '../workspace/conditional.js';
+import { contentTypeFor } from '../workspace/contentType.js';
+import { BlobEditLocks } from '../workspace/editLock.js';
+import { deletePath, readPath, writeFile, type FilesDeps } from '../workspace/files.js';
+import { parseWorkspacePath } from '../workspace/paths.js';
+import type { Entry } from '../workspace/store.js';
+import { json, toErrorResponse } from './http.js';
+
+export async function workspaceFiles(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  try {
+    const path = parseWorkspacePath(request.params.path);
+    const services = await getServices();
+    const deps: FilesDeps = { ...services, locks: new BlobEditLocks(services.state) };
+    switch (request.method) {
+      case 'PUT':
+        return await put(deps, path, request);
+      case 'DELETE':
+        await deletePath(deps, path, {
+          ifMatch: parseEtagCondition(request.headers.get('if-match')),
+          recursive: isTrue(request.query.get('recursive')),
+        });
+        return { status: 204 };
+      default:
+        return await get(deps, path, request);
+    }
+  } catch (error) {
+    return toErrorResponse(error, context);
+  }
+}
+
+app.http('workspaceFiles', {
+  route: 'workspace/files/{*path}',
+  methods: ['GET', 'PUT', 'DELETE'],
+  authLevel: 'function',
+  handler: workspaceFiles,
+});
+
+async function get(deps: FilesDeps, path: string, request: HttpRequest): Promise<HttpResponseInit> {
+  const result = await readPath(deps.store, path, {
+    recursive: isTrue(request.query.get('recursive')),
+    ifNoneMatch: parseEtagCondition(request.headers.get('if-none-match')),
+    range: request.headers.get('range'),
+    ifRange: request.headers.get('if-range'),
+  });
+  if (result.kind === 'listing') return json(200, result.entries);
+  if (result.kind === 'not-modified') return { status: 304, headers: validators(result.entry) };
+  const { entry, body, range } = result;
+  const headers: Record<string, string> = {
+    ...validators(entry),
+    'Content-Type': contentTypeFor(path),
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'no-cache',
+  };
+  if (!range) return { status: 200, body, headers: { ...headers, 'Content-Length': String(entry.size) } };
+  return {
+    status: 206,
+    body,
+    headers: {
+      ...headers,
+      'Content-Length': String(range.end - range.start + 1),
+      'Content-Range': `bytes ${range.start}-${range.end}/${entry.size}`,
+    },
+  };
+}
+
+async function put(deps: FilesDeps, path: string, request: HttpRequest): Promise<HttpResponseInit> {
+  const { entry, created } = await writeFile(deps, path, requestBody(request), {
+    contentLength: contentLength(request),
+    ifMatch: parseEtagCondition(request.headers.get('if-match')),
+    ifNoneMatch: parseEtagCondition(request.headers.get('if-none-match')),
+  });
+  if (!created) return { status: 204, headers: validators(entry) };
+  return {
+    status: 201,
+    headers: {
+      ...validators(entry),
+      Location: `/api/workspace/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+    },
+  };
+}
+
+function requestBody(request: HttpRequest): AsyncIterable<Uint8Array> {
+  const body = request.body as WebReadableStream<Uint8Array> | null;
+  return body ? Readable.fromWeb(body) : Readable.from([]);
+}
+
+function contentLength(request: HttpRequest): number | undefined {
+  const header = request.headers.get('content-length');
+  if (header === null) return undefined;
+  if (!/^\d+$/.test(header.trim()))
+    throw new AppError(400, 'INVALID_CONTENT_LENGTH', 'Content-Length is not a number');
+  return Number(header);
+}
+
+function validators(entry: Entry): Record<string, string> {
+  return { ETag: entry.etag, 'Last-Modified': entry.mtime.toUTCString() };
+}
+
+function isTrue(value: string | null): boolean {
+  return value === 'true' || value === '1';
+}
