@@ -1,6 +1,6 @@
 // Storage account for the Functions host (blobs/queues), the app's tables, queues and lease container,
 // and the Azure Files shares: `workspaces` (the synced workspace) and `tmp` (scratch space for clones).
-// Queue, table and container names match src/storage-names.ts (tests/static/infra.test.ts compares them).
+import { queueNames, shareNames, stateContainerName, tableNames } from 'names.bicep'
 
 @description('Storage account name (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -24,10 +24,6 @@ param tmpShareQuotaGiB int
 
 @description('Tags put on the account.')
 param tags object
-
-var queueNames = ['workspace-sync', 'workspace-sync-poison', 'workspace-events']
-var tableNames = ['SyncJobs', 'Connection', 'Dedupe']
-var stateContainerName = 'workspace-sync-state'
 
 resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
@@ -67,7 +63,7 @@ resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2024-01-01'
 
 resource workspaceShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2024-01-01' = {
   parent: fileService
-  name: 'workspaces'
+  name: shareNames.workspace
   properties: {
     accessTier: shareAccessTier
     shareQuota: workspaceShareQuotaGiB
@@ -77,7 +73,7 @@ resource workspaceShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2
 
 resource tmpShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2024-01-01' = {
   parent: fileService
-  name: 'tmp'
+  name: shareNames.tmp
   properties: {
     accessTier: shareAccessTier
     shareQuota: tmpShareQuotaGiB
@@ -111,12 +107,3 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2024-01-
 
 @description('Name of the storage account.')
 output accountName string = account.name
-
-@description('Name of the share holding the workspace (mounted at /workspace, used by the app over REST).')
-output workspaceShareName string = workspaceShare.name
-
-@description('Name of the share used as scratch space.')
-output tmpShareName string = tmpShare.name
-
-@description('Azure Files endpoint of the account, without a trailing slash.')
-output fileServiceUrl string = 'https://${account.name}.file.${environment().suffixes.storage}'
