@@ -40,10 +40,10 @@ export async function queueJob(
 
 /**
  * Accepts one verified push delivery. Two markers are claimed with insert-if-absent: the
- * delivery id (GitHub retries and redeliveries) and the push itself (`before..after` on the
- * connected repository and branch), so concurrent identical deliveries make exactly one job.
- * The push marker names the transition, not just the commit, so a later force-push back to
- * an older commit is still synced.
+ * delivery id (GitHub retries and redeliveries: a duplicate forever) and the pushed commit on
+ * the connected repository and branch (a duplicate only while its job is still queued, so a
+ * later force-push back to an older commit is synced again). Concurrent identical deliveries
+ * make exactly one job.
  */
 export async function acceptPush(
   deps: IntakeDeps,
@@ -67,8 +67,9 @@ export async function acceptPush(
       if (holder) return { kind: 'duplicate', jobId: holder };
       claims.push({ kind: 'delivery', key: deliveryId });
     }
-    const pushKey = `${connection.repositoryUrl}#${connection.branch}#${push.before}..${push.after}`;
-    const holder = await deps.dedupe.claim('commit', pushKey, jobId);
+    const pushKey = `${connection.repositoryUrl}#${connection.branch}#${push.after}`;
+    const stillQueued = async (holderId: string) => (await deps.jobs.get(holderId))?.status === 'queued';
+    const holder = await deps.dedupe.claim('commit', pushKey, jobId, stillQueued);
     if (holder) {
       // This delivery id must not point at a job that will never exist.
       await releaseAll(deps.dedupe, claims);

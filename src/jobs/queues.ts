@@ -11,8 +11,9 @@ export function encodeMessage(body: unknown): string {
 export class SyncQueue {
   constructor(private readonly queue: QueueClient) {}
 
-  async enqueue(message: SyncMessage): Promise<void> {
-    await this.queue.sendMessage(encodeMessage(message));
+  /** delaySeconds keeps the message invisible that long (a sync that met a held lease retries later). */
+  async enqueue(message: SyncMessage, options: { delaySeconds?: number } = {}): Promise<void> {
+    await this.queue.sendMessage(encodeMessage(message), { visibilityTimeout: options.delaySeconds });
   }
 }
 
