@@ -10,3 +10,4 @@ import './functions/githubConnection.js';
 import './functions/githubWebhook.js';
 import './functions/syncJobs.js';
 import './functions/workspaceFiles.js';
+import './functions/workspaceSync.js';

@@ -1,0 +1,109 @@
+// Carries a plan out against a store: clear what is in the way, create folders parents first,
+// write files in parallel, delete files and then the folders that became empty, deepest first.
+// Returns the manifest entries of what it wrote; the caller writes the manifest last.
+
+import type { Readable } from 'node:stream';
+import { StoreError, type WorkspaceStore } from '../workspace/store.js';
+import { SyncError } from './errors.js';
+import { forEachLimit } from './limit.js';
+import type { ManifestEntry } from './manifest.js';
+import { MODE_EXECUTABLE, type Deletions, type Plan, type PlannedWrite } from './plan.js';
+
+/** Content of a planned file, as a stream or a buffer of exactly write.size bytes. */
+export type ContentSource = (write: PlannedWrite) => Promise<Readable | Buffer>;
+
+export interface ApplyOptions {
+  concurrency: number;
+  source: ContentSource;
+  signal?: AbortSignal;
+}
+
+async function storeStep(action: string, path: string, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (error instanceof StoreError) {
+      const code = error.storageCode ?? error.code;
+      throw new SyncError('STORAGE_ERROR', `Could not ${action} "${path}": ${code}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Groups paths by depth, keeping the order the groups first appear in. */
+function levels(paths: string[]): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const path of paths) {
+    const depth = path.split('/').length;
+    groups.set(depth, [...(groups.get(depth) ?? []), path]);
+  }
+  return [...groups.values()];
+}
+
+async function remove(store: WorkspaceStore, deletions: Deletions, options: ApplyOptions): Promise<void> {
+  const { concurrency, signal } = options;
+  await forEachLimit(
+    deletions.files,
+    concurrency,
+    (path) =>
+      storeStep('delete', path, () =>
+        store.deleteFile(path).catch((error: unknown) => {
+          if (!(error instanceof StoreError && error.code === 'NOT_FOUND')) throw error;
+        }),
+      ),
+    signal,
+  );
+  for (const level of levels(deletions.directories)) {
+    await forEachLimit(
+      level,
+      concurrency,
+      (path) =>
+        storeStep('delete folder', path, () =>
+          store.deleteDirectory(path).catch((error: unknown) => {
+            if (!(error instanceof StoreError && error.code === 'NOT_FOUND')) throw error;
+          }),
+        ),
+      signal,
+    );
+  }
+}
+
+export async function applyPlan(
+  plan: Plan,
+  store: WorkspaceStore,
+  options: ApplyOptions,
+): Promise<Record<string, ManifestEntry>> {
+  const { concurrency, signal } = options;
+  await remove(store, plan.clearFirst, options);
+  for (const level of levels(plan.directories)) {
+    await forEachLimit(
+      level,
+      concurrency,
+      (path) => storeStep('create folder', path, () => store.makeDirectory(path)),
+      signal,
+    );
+  }
+  const written: Record<string, ManifestEntry> = {};
+  await forEachLimit(
+    plan.writes,
+    concurrency,
+    async (write) => {
+      const body = await options.source(write);
+      try {
+        await storeStep('write', write.path, async () => {
+          const entry = await store.write(write.path, body, {
+            size: write.size,
+            executable: write.mode === MODE_EXECUTABLE,
+            signal,
+          });
+          written[write.path] = { sha: write.sha, mode: write.mode, size: entry.size, etag: entry.etag };
+        });
+      } finally {
+        if (!Buffer.isBuffer(body)) body.destroy(); // releases the file handle if the write gave up early
+      }
+    },
+    signal,
+  );
+  await remove(store, plan.deletes, options);
+  return written;
+}

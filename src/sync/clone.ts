@@ -1,0 +1,109 @@
+// Phase 1: a shallow, single-branch clone of the configured repository into a private temp
+// folder — no tags, no submodules, no hooks, the token in an HTTP header (gitAuth.ts). File
+// contents are then read from the checkout without following any link.
+
+import { constants } from 'node:fs';
+import { mkdtemp, open, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { gitEnv, redact, type GitAuth } from './gitAuth.js';
+import { SyncError } from './errors.js';
+import type { PlannedWrite } from './plan.js';
+import { LS_TREE_ARGS, parseLsTree, type TreeEntry } from './tree.js';
+
+export interface CloneOptions {
+  /** Parent of the temp folder (SYNC_TEMP_DIR); os.tmpdir() when omitted. */
+  tempDir?: string;
+  signal?: AbortSignal;
+}
+
+export interface Checkout {
+  commit: string;
+  tree: TreeEntry[];
+  /** The file's bytes as committed; streams from the checkout. */
+  content(write: PlannedWrite): Promise<Readable | Buffer>;
+  /** Removes the temp folder. */
+  remove(): Promise<void>;
+}
+
+function gitClient(baseDir: string, auth: GitAuth, signal?: AbortSignal): SimpleGit {
+  return simpleGit({
+    baseDir,
+    abort: signal,
+    // The environment below is ours, not caller input: it turns hooks and prompts off and
+    // carries the token as a header, which simple-git's guards would otherwise refuse.
+    unsafe: {
+      allowUnsafeAskPass: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+      allowUnsafeHooksPath: true,
+      allowUnsafeProtocolOverride: true,
+    },
+  }).env(gitEnv(auth));
+}
+
+function failure(step: string, error: unknown, auth: GitAuth): SyncError {
+  const detail = (error as Error).message.trim().split('\n').slice(-3).join(' ');
+  return new SyncError('CLONE_FAILED', `git ${step} failed: ${redact(detail, auth)}`);
+}
+
+export async function cloneBranch(
+  repositoryUrl: string,
+  branch: string,
+  auth: GitAuth,
+  options: CloneOptions = {},
+): Promise<Checkout> {
+  const root = await mkdtemp(join(options.tempDir ?? tmpdir(), 'workspace-sync-'));
+  const dir = join(root, 'repo');
+  const remove = () => rm(root, { recursive: true, force: true });
+  try {
+    const args = [
+      '--depth',
+      '1',
+      '--single-branch',
+      '--branch',
+      branch,
+      '--no-tags',
+      '--no-recurse-submodules',
+    ];
+    await gitClient(root, auth, options.signal)
+      .clone(repositoryUrl, dir, args)
+      .catch((error: unknown) => {
+        throw failure('clone', error, auth);
+      });
+    const git = gitClient(dir, auth, options.signal);
+    const commit = (await git.revparse(['HEAD'])).trim();
+    const tree = parseLsTree(await git.raw(LS_TREE_ARGS));
+    const checkoutRoot = await realpath(dir);
+    const content = async (write: PlannedWrite) => {
+      const file = await readCheckedOut(checkoutRoot, write.path, write.size);
+      // Attributes (eol, filters) can make the checkout differ from the blob; git has the truth.
+      return file ?? Buffer.from(await git.binaryCatFile(['blob', write.sha]));
+    };
+    return { commit, tree, content, remove };
+  } catch (error) {
+    await remove();
+    if (error instanceof SyncError) throw error;
+    throw failure('read', error, auth);
+  }
+}
+
+/**
+ * A stream of the regular file at root/relative when it has the expected size. Never follows a
+ * link: not in the last segment (O_NOFOLLOW), not in a folder on the way (realpath must not move).
+ */
+async function readCheckedOut(root: string, relative: string, size: number): Promise<Readable | undefined> {
+  const path = join(root, relative);
+  const folder = await realpath(dirname(path)).catch(() => undefined);
+  if (folder !== dirname(path)) return undefined;
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+  if (!handle) return undefined;
+  const stats = await handle.stat();
+  if (!stats.isFile() || stats.size !== size) {
+    await handle.close();
+    return undefined;
+  }
+  return handle.createReadStream();
+}

@@ -1,0 +1,256 @@
+// One delivery of a `workspace-sync` message, start to finish: the job record's life cycle,
+// the workspace lease, latest-wins (the branch head now, not the message's commit), the three
+// phases, the manifest, the "synced" event and the connection's LastSync* fields. The queue
+// function calls this and nothing else; tests call it the same way.
+
+import type { ContainerClient } from '@azure/storage-blob';
+import type { ConnectionStore } from '../jobs/connectionStore.js';
+import type { JobStore } from '../jobs/jobStore.js';
+import type { EventQueue, SyncQueue } from '../jobs/queues.js';
+import type { JobCounts, SyncJob, SyncMessage } from '../jobs/types.js';
+import { validateRepositoryUrl } from '../github/repository.js';
+import { WORKSPACE_ID } from '../storage-names.js';
+import type { WorkspaceStore } from '../workspace/store.js';
+import { applyPlan } from './apply.js';
+import { cloneBranch } from './clone.js';
+import { SyncError } from './errors.js';
+import { redact, type GitAuth } from './gitAuth.js';
+import { acquireLease } from './lease.js';
+import { readManifest, writeManifest, type Manifest } from './manifest.js';
+import { countsOf, hasChanges, planSync } from './plan.js';
+import { lsRemoteHead } from './remote.js';
+
+export interface SyncSettings {
+  token?: string;
+  allowLocalRepos: boolean;
+  exclude: string[];
+  concurrency: number;
+  tempDir?: string;
+  /** Workspace lease duration, 15–60 s. */
+  leaseSeconds?: number;
+  /** How long a message that met a held lease waits before it is tried again. */
+  busyRetrySeconds?: number;
+}
+
+export type SyncLogger = (event: string, fields: Record<string, unknown>) => void;
+
+export interface SyncDependencies {
+  jobs: Pick<JobStore, 'get' | 'update'>;
+  connections: Pick<ConnectionStore, 'get' | 'recordSync'>;
+  syncQueue: Pick<SyncQueue, 'enqueue'>;
+  events: Pick<EventQueue, 'publish'>;
+  /** State container: the manifest blob, which is also the lease blob. */
+  state: ContainerClient;
+  store: WorkspaceStore;
+  settings: SyncSettings;
+  log?: SyncLogger;
+}
+
+export interface Delivery {
+  /** How many times the queue has handed this message out, this time included. */
+  dequeueCount: number;
+  /** host.json's maxDequeueCount: the last delivery before the poison queue. */
+  maxDequeueCount: number;
+}
+
+export type SyncOutcome =
+  | 'succeeded'
+  | 'skipped'
+  /** Another worker holds the workspace; the message was re-queued with a delay. */
+  | 'busy'
+  /** The job had already finished: a duplicate delivery. */
+  | 'duplicate'
+  | 'unknown-job'
+  | 'invalid-message';
+
+const FINISHED = new Set(['succeeded', 'failed', 'skipped']);
+
+export const MANIFEST_BLOB = `workspaces/${WORKSPACE_ID}/manifest.json`;
+
+/** The trigger hands over parsed JSON, or a string when the body did not parse as JSON. */
+export function parseSyncMessage(raw: unknown): SyncMessage | undefined {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  const candidate = value as Partial<SyncMessage> | null;
+  if (typeof candidate?.jobId !== 'string' || typeof candidate.trigger !== 'string') return undefined;
+  return { jobId: candidate.jobId, trigger: candidate.trigger, commit: candidate.commit };
+}
+
+function jobError(error: unknown, auth: GitAuth): { code: string; message: string } {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'SYNC_FAILED',
+    message: redact(message, auth),
+  };
+}
+
+/** The synced state after a run: what the job and the connection record. */
+interface Result {
+  status: 'succeeded' | 'skipped';
+  commit: string;
+  counts?: JobCounts;
+  skipped?: SyncJob['skippedPaths'];
+  error?: { code: string; message: string };
+  /** False when there is no connection record to report to. */
+  connected?: boolean;
+}
+
+async function sync(
+  job: SyncJob,
+  deps: SyncDependencies,
+  leaseId: string,
+  signal: AbortSignal,
+): Promise<Result> {
+  const { settings, store } = deps;
+  const auth: GitAuth = { token: settings.token };
+  const connection = await deps.connections.get();
+  if (!connection?.enabled) {
+    const error = { code: 'NOT_CONNECTED', message: 'No repository is connected; nothing to sync' };
+    return { status: 'skipped', commit: connection?.lastSyncCommit ?? '', error, connected: !!connection };
+  }
+  // The configured repository, never anything a message or payload named.
+  const url = validateRepositoryUrl(connection.repositoryUrl, settings.allowLocalRepos);
+  const { branch } = connection;
+
+  const head = await lsRemoteHead(url, branch, auth);
+  if (!head) throw new SyncError('BRANCH_NOT_FOUND', `Branch "${branch}" does not exist in the repository`);
+  const manifestBlob = deps.state.getBlockBlobClient(MANIFEST_BLOB);
+  const manifest = await readManifest(manifestBlob);
+  const sameSource = manifest?.repositoryUrl === url && manifest.branch === branch;
+  // A push whose head is already in the workspace needs no clone. Manual and connect triggers
+  // always reconcile, which is how drift gets repaired without a new commit.
+  if (job.trigger === 'push' && sameSource && manifest.commit === head) {
+    return { status: 'skipped', commit: head };
+  }
+
+  const checkout = await cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal });
+  try {
+    const listing = [];
+    for await (const entry of store.walk('')) listing.push(entry);
+    const plan = planSync(checkout.tree, sameSource ? manifest : undefined, listing, {
+      exclude: settings.exclude,
+    });
+    const written = await applyPlan(plan, store, {
+      concurrency: settings.concurrency,
+      source: checkout.content,
+      signal,
+    });
+    const next: Manifest = {
+      version: 1,
+      repositoryUrl: url,
+      branch,
+      commit: checkout.commit,
+      files: { ...plan.unchanged, ...written },
+    };
+    signal.throwIfAborted();
+    await writeManifest(manifestBlob, next, leaseId);
+    const counts = countsOf(plan);
+    if (hasChanges(plan)) {
+      const { added, updated, deleted } = counts;
+      await deps.events.publish({
+        type: 'synced',
+        jobId: job.id,
+        commit: checkout.commit,
+        added,
+        updated,
+        deleted,
+      });
+    }
+    return { status: 'succeeded', commit: checkout.commit, counts, skipped: plan.skipped };
+  } finally {
+    await checkout.remove();
+  }
+}
+
+/**
+ * Handles one delivery of a sync message. Throws when the sync failed, so the host retries it
+ * (or, on the last delivery, after the job is marked failed, moves it to the poison queue).
+ */
+export async function runSyncMessage(
+  raw: unknown,
+  deps: SyncDependencies,
+  delivery: Delivery,
+): Promise<SyncOutcome> {
+  const log = deps.log ?? (() => undefined);
+  const message = parseSyncMessage(raw);
+  if (!message) {
+    // Retrying cannot fix a malformed message; say so once and let it go.
+    log('sync.invalidMessage', { message: typeof raw === 'string' ? raw.slice(0, 200) : typeof raw });
+    return 'invalid-message';
+  }
+  const job = await deps.jobs.get(message.jobId);
+  if (!job) {
+    log('sync.unknownJob', { jobId: message.jobId });
+    return 'unknown-job';
+  }
+  if (FINISHED.has(job.status)) {
+    log('sync.duplicate', { jobId: job.id, status: job.status });
+    return 'duplicate';
+  }
+
+  const { settings } = deps;
+  const lease = await acquireLease(deps.state.getBlockBlobClient(MANIFEST_BLOB), {
+    durationSeconds: settings.leaseSeconds,
+  });
+  if (!lease) {
+    // Not a failure: don't spend a dequeue attempt, come back when the other sync is done.
+    const delaySeconds = settings.busyRetrySeconds ?? 15;
+    await deps.syncQueue.enqueue(message, { delaySeconds });
+    log('sync.busy', { jobId: job.id, retryInSeconds: delaySeconds });
+    return 'busy';
+  }
+
+  const started = new Date();
+  const attempt = job.attempt + 1;
+  const finish = async (status: SyncJob['status'], fields: Partial<SyncJob>, connected = true) => {
+    const finished = new Date();
+    const durationMs = finished.getTime() - started.getTime();
+    await deps.jobs.update(job.id, { ...fields, status, finishedAt: finished.toISOString(), durationMs });
+    if (!connected) return;
+    await deps.connections.recordSync({
+      lastSyncCommit: fields.commitSynced,
+      lastSyncTime: finished.toISOString(),
+      lastSyncDurationMs: durationMs,
+      lastSyncStatus: status,
+      lastSyncError: fields.error?.message,
+    });
+    log(`sync.${status}`, { jobId: job.id, attempt, durationMs, ...fields });
+  };
+
+  try {
+    await deps.jobs.update(job.id, { status: 'running', startedAt: started.toISOString(), attempt });
+    log('sync.started', { jobId: job.id, attempt, trigger: job.trigger });
+    const result = await sync(job, deps, lease.leaseId, lease.signal);
+    await finish(
+      result.status,
+      {
+        commitSynced: result.commit || undefined,
+        counts: result.counts,
+        skippedPaths: result.skipped,
+        skippedTotal: result.skipped?.length,
+        error: result.error,
+      },
+      result.connected,
+    );
+    return result.status;
+  } catch (thrown) {
+    const error = jobError(lease.signal.aborted ? lease.signal.reason : thrown, { token: settings.token });
+    if (delivery.dequeueCount >= delivery.maxDequeueCount) {
+      // The host moves the message to the poison queue after this; the job must not look alive.
+      await finish('failed', { error });
+    } else {
+      await deps.jobs.update(job.id, { status: 'queued', error });
+      log('sync.retrying', { jobId: job.id, attempt, error });
+    }
+    throw new Error(`${error.code}: ${error.message}`); // the host retries, then poisons
+  } finally {
+    await lease.release();
+  }
+}
