@@ -46,15 +46,17 @@ export class InvalidPathError extends Error {
 }
 
 /**
- * Normalises a client-supplied path (as the router hands it over) into a workspace path:
- * trims one leading and trailing slash, then validates. A path that still holds
+ * Normalises a client-supplied path (as the router hands it over, after the route's own slash)
+ * into a workspace path: trims one trailing slash, then validates; a leading slash is an
+ * absolute path and refused ('' and '/' are the root). A path that still holds
  * percent-escapes is also validated decoded, so double-encoded traversal (`%2e%2e`, `%2f`,
  * `%5c`) is refused rather than stored; a harmless literal `%` stays part of the name.
  */
 export function parseWorkspacePath(raw: string | undefined): string {
   const original = raw ?? '';
-  if (original.startsWith('//')) throw new InvalidPathError(original, 'absolute path');
-  const path = original.replace(/^\//, '').replace(/\/$/, '');
+  if (original === '/') return '';
+  if (original.startsWith('/')) throw new InvalidPathError(original, 'absolute path');
+  const path = original.replace(/\/$/, '');
   const reason = invalidPathReason(path) ?? decodedPathReason(path);
   if (reason) throw new InvalidPathError(path, reason);
   return path;
