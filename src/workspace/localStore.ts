@@ -17,7 +17,8 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
-import { InvalidPathError, invalidPathReason, joinPath, nameOf, parentOf } from './paths.js';
+import { joinPath, nameOf, parentOf } from './paths.js';
+import { assertValidPath } from './validPath.js';
 import { StoreError, type ByteRange, type Entry, type WorkspaceStore, type WriteOptions } from './store.js';
 
 /** Prefix of in-flight temp files. ':' is refused by paths.ts, so no workspace name can start like this. */
@@ -206,8 +207,7 @@ export class LocalWorkspaceStore implements WorkspaceStore {
    * proves that no component is a symlink: any link would make the result differ.
    */
   async #parent(path: string): Promise<ParentDirectory> {
-    const reason = invalidPathReason(path);
-    if (reason) throw new InvalidPathError(path, reason);
+    assertValidPath(path);
     const root = await this.#rootReal();
     if (path === '') return { real: root };
     const expected = join(root, ...parentOf(path).split('/'));

@@ -1,0 +1,149 @@
+// A small Azure Files REST emulator for tests (Azurite has no Files service): plain node:http
+// on 127.0.0.1, path-style URLs like Azurite's (http://127.0.0.1:<port>/devstoreaccount1/<share>/...),
+// in-memory state, latency and fault injection, request counts per operation. It implements what
+// @azure/storage-file-share sends for the workspace store's calls; see docs/stores.md.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEV_ACCOUNT, DEV_KEY } from '../../../src/dev/azurite.js';
+import { FaultPlan, type FaultRule, type Operation } from './faults.js';
+import { operationOf, route, type Reply } from './router.js';
+import { Account, ServiceError } from './state.js';
+import { errorXml } from './xml.js';
+
+export type { FaultRule, Operation } from './faults.js';
+
+export interface FilesEmulatorOptions {
+  /** Delay before every response. */
+  latencyMs?: number;
+  faults?: FaultRule[];
+}
+
+export interface FilesEmulator {
+  /** File service endpoint, path-style: http://127.0.0.1:<port>/devstoreaccount1 */
+  url: string;
+  connectionString: string;
+  /** Live request counts by operation, plus `total`. */
+  counts: FaultPlan['counts'];
+  resetCounts(): void;
+  /** Replaces the fault rules; positions count from this call. */
+  setFaults(rules: FaultRule[]): void;
+  setLatency(ms: number): void;
+  stop(): Promise<void>;
+}
+
+export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Promise<FilesEmulator> {
+  const account = new Account();
+  const plan = new FaultPlan(options.faults);
+  let latencyMs = options.latencyMs ?? 0;
+  let url = '';
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const [accountName = '', share = '', ...segments] = parsed.pathname
+      .split('/')
+      .slice(1)
+      .map(decodeURIComponent);
+    const method = req.method ?? 'GET';
+    const operation: Operation = share ? operationOf(method, parsed.searchParams) : 'unsupported';
+    const fault = plan.next(operation);
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (fault === 'reset') return void req.socket.destroy();
+    const body = await readBody(req);
+
+    let reply: Reply;
+    try {
+      authenticate(req, accountName);
+      if (fault === 'ServerBusy')
+        throw new ServiceError(
+          503,
+          'ServerBusy',
+          'The server is currently unable to receive requests. Please retry your request.',
+        );
+      if (fault === 'InternalError')
+        throw new ServiceError(
+          500,
+          'InternalError',
+          'The server encountered an internal error. Please retry the request.',
+        );
+      reply = route(account, operation, {
+        method,
+        query: parsed.searchParams,
+        headers: req.headers,
+        share,
+        segments: segments.filter((segment) => segment !== ''),
+        body,
+        serviceEndpoint: `${url}/`,
+      });
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      reply = errorReply(error, req.headers['x-ms-client-request-id']?.toString() ?? randomUUID());
+    }
+    send(req, res, reply);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${DEV_ACCOUNT}`;
+  return {
+    url,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};FileEndpoint=${url};`,
+    counts: plan.counts,
+    resetCounts: () => plan.resetCounts(),
+    setFaults: (rules) => plan.set(rules),
+    setLatency: (ms) => void (latencyMs = ms),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Shared Key is accepted without checking the signature: the scheme and account must be right. */
+function authenticate(req: IncomingMessage, accountName: string): void {
+  const authorization = req.headers.authorization;
+  if (!authorization) {
+    throw new ServiceError(
+      401,
+      'NoAuthenticationInformation',
+      'Server failed to authenticate the request. Please refer to the information in the www-authenticate header.',
+    );
+  }
+  if (accountName !== DEV_ACCOUNT || !authorization.startsWith(`SharedKey ${DEV_ACCOUNT}:`)) {
+    throw new ServiceError(403, 'AuthenticationFailed', 'Server failed to authenticate the request.');
+  }
+}
+
+function errorReply(error: ServiceError, requestId: string): Reply {
+  return {
+    status: error.status,
+    headers: { 'x-ms-error-code': error.code, 'Content-Type': 'application/xml' },
+    body: errorXml(error.code, error.message, requestId),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  const body = reply.body === undefined ? undefined : Buffer.from(reply.body);
+  res.writeHead(reply.status, {
+    'x-ms-request-id': randomUUID(),
+    'x-ms-version': req.headers['x-ms-version'] ?? '2025-05-05',
+    'x-ms-client-request-id': req.headers['x-ms-client-request-id'] ?? '',
+    Date: new Date().toUTCString(),
+    Server: 'Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0 (workspace-sync test emulator)',
+    ...(body && !reply.headers?.['Content-Length'] ? { 'Content-Length': body.length } : {}),
+    ...reply.headers,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
