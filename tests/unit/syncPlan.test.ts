@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/sync/manifest.js';
+import { countsOf, hasChanges, planSync, type ListedEntry } from '../../src/sync/plan.js';
+import { parseLsTree, type TreeEntry } from '../../src/sync/tree.js';
+
+const sha = (n: number) => n.toString(16).padStart(40, '0');
+const file = (path: string, n = 1, mode = '100644', size = 10): TreeEntry => ({
+  path,
+  mode,
+  sha: sha(n),
+  size,
+});
+const listed = (path: string, etag = `"${path}"`, size = 10): ListedEntry => ({
+  path,
+  type: 'file',
+  size,
+  etag,
+});
+const dir = (path: string): ListedEntry => ({ path, type: 'directory', size: 0, etag: '"d"' });
+const options = { exclude: ['.git/**', '.github/**'] };
+
+function manifestOf(entries: [string, number, string?][]): Manifest {
+  return {
+    version: 1,
+    repositoryUrl: 'https://github.com/acme/site.git',
+    branch: 'main',
+    commit: sha(999),
+    files: Object.fromEntries(
+      entries.map(([path, n, mode = '100644']) => [path, { sha: sha(n), mode, size: 10, etag: `"${path}"` }]),
+    ),
+  };
+}
+
+describe('parseLsTree', () => {
+  it('reads NUL-separated records with sizes, tabs and newlines in names and submodules', () => {
+    const out = [
+      `100644 blob ${sha(1)}     12\tREADME.md`,
+      `100755 blob ${sha(2)}      0\tbin/run me`,
+      `120000 blob ${sha(3)}      9\tlink\twith tab`,
+      `160000 commit ${sha(4)}       -\tvendor/lib`,
+      `100644 blob ${sha(5)}      3\tline\nbreak.txt`,
+      '',
+    ].join('\0');
+    expect(parseLsTree(out)).toEqual([
+      { path: 'README.md', mode: '100644', sha: sha(1), size: 12 },
+      { path: 'bin/run me', mode: '100755', sha: sha(2), size: 0 },
+      { path: 'link\twith tab', mode: '120000', sha: sha(3), size: 9 },
+      { path: 'vendor/lib', mode: '160000', sha: sha(4), size: 0 },
+      { path: 'line\nbreak.txt', mode: '100644', sha: sha(5), size: 3 },
+    ]);
+  });
+
+  it('refuses output it does not understand', () => {
+    expect(() => parseLsTree('garbage\0')).toThrow(/Unexpected git ls-tree output/);
+  });
+});
+
+describe('planSync', () => {
+  it('adds everything into an empty store, folders parents first', () => {
+    const plan = planSync([file('a/b/c.txt'), file('a/d.txt'), file('top.txt')], undefined, [], options);
+    expect(plan.directories).toEqual(['a', 'a/b']);
+    expect(plan.writes.map((w) => [w.path, w.kind])).toEqual([
+      ['a/b/c.txt', 'add'],
+      ['a/d.txt', 'add'],
+      ['top.txt', 'add'],
+    ]);
+    expect(countsOf(plan)).toEqual({ added: 3, updated: 0, deleted: 0, unchanged: 0, skipped: 0 });
+  });
+
+  it('leaves files alone when SHA, mode, ETag and size all match the manifest', () => {
+    const plan = planSync([file('a.txt', 1)], manifestOf([['a.txt', 1]]), [listed('a.txt')], options);
+    expect(plan.writes).toEqual([]);
+    expect(Object.keys(plan.unchanged)).toEqual(['a.txt']);
+    expect(hasChanges(plan)).toBe(false);
+  });
+
+  it('updates on a new blob, a mode change, or drift in the store (ETag or size)', () => {
+    const manifest = manifestOf([
+      ['changed.txt', 1],
+      ['mode.sh', 2],
+      ['etag.txt', 3],
+      ['size.txt', 4],
+    ]);
+    const tree = [
+      file('changed.txt', 11),
+      file('mode.sh', 2, '100755'),
+      file('etag.txt', 3),
+      file('size.txt', 4),
+    ];
+    const listing = [
+      listed('changed.txt'),
+      listed('mode.sh'),
+      listed('etag.txt', '"edited"'),
+      listed('size.txt', '"size.txt"', 99),
+    ];
+    const plan = planSync(tree, manifest, listing, options);
+    expect(plan.writes.map((w) => [w.path, w.kind]).sort()).toEqual([
+      ['changed.txt', 'update'],
+      ['etag.txt', 'update'],
+      ['mode.sh', 'update'],
+      ['size.txt', 'update'],
+    ]);
+  });
+
+  it('re-adds a file deleted from the store and updates one unknown to the manifest', () => {
+    const plan = planSync(
+      [file('gone.txt', 1), file('stranger.txt', 2)],
+      manifestOf([['gone.txt', 1]]),
+      [listed('stranger.txt')],
+      options,
+    );
+    expect(plan.writes.map((w) => [w.path, w.kind])).toEqual([
+      ['gone.txt', 'add'],
+      ['stranger.txt', 'update'],
+    ]);
+  });
+
+  it('deletes files not in the tree, then folders that became empty, deepest first', () => {
+    const listing = [
+      dir('keep'),
+      listed('keep/a.txt'),
+      dir('old'),
+      dir('old/deep'),
+      listed('old/deep/x.txt'),
+      dir('empty'),
+      listed('extra.txt'),
+    ];
+    const plan = planSync([file('keep/a.txt')], manifestOf([['keep/a.txt', 1]]), listing, options);
+    expect(plan.deletes.files).toEqual(['extra.txt', 'old/deep/x.txt']);
+    expect(plan.deletes.directories).toEqual(['old/deep', 'old', 'empty']);
+    expect(plan.clearFirst).toEqual({ files: [], directories: [] });
+    expect(countsOf(plan).deleted).toBe(2);
+  });
+
+  it('never writes or deletes excluded paths, nor the folders holding them', () => {
+    const listing = [
+      dir('.github'),
+      dir('.github/workflows'),
+      listed('.github/workflows/ci.yml'),
+      dir('.git'),
+      listed('.git/config'),
+    ];
+    const plan = planSync([file('.github/workflows/ci.yml'), file('a.txt')], undefined, listing, options);
+    expect(plan.writes.map((w) => w.path)).toEqual(['a.txt']);
+    expect(plan.deletes).toEqual({ files: [], directories: [] });
+    expect(plan.skipped).toEqual([{ path: '.github/workflows/ci.yml', reason: 'excluded by SYNC_EXCLUDE' }]);
+  });
+
+  it('skips and lists symlinks, submodules, names Azure Files cannot hold and case collisions', () => {
+    const tree = [
+      file('README.md', 1),
+      file('readme.md', 2),
+      file('Docs/a.md', 3),
+      file('docs/b.md', 4),
+      file('aux.txt'),
+      file('ends-with-dot.'),
+      file('what?.txt'),
+      file('link', 5, '120000'),
+      file('vendor/lib', 6, '160000'),
+      file('ok #%+ é.txt'),
+    ];
+    const plan = planSync(tree, undefined, [], options);
+    expect(plan.writes.map((w) => w.path).sort()).toEqual(['Docs/a.md', 'README.md', 'ok #%+ é.txt']);
+    const reasons = Object.fromEntries(plan.skipped.map((s) => [s.path, s.reason]));
+    expect(reasons).toEqual({
+      'readme.md': 'case-insensitive collision with README.md',
+      'docs/b.md': 'case-insensitive collision with Docs',
+      'aux.txt': 'reserved name "aux.txt"',
+      'ends-with-dot.': 'name ends with a dot or a space',
+      'what?.txt': expect.stringContaining('character Azure Files cannot hold'),
+      link: 'symbolic link (not followed)',
+      'vendor/lib': 'submodule',
+    });
+    expect(plan.directories).toEqual(['Docs']);
+  });
+
+  it('clears a file standing where a folder must go, and a folder where a file must go, before writing', () => {
+    const listing = [listed('a'), dir('b'), listed('b/old.txt')];
+    const plan = planSync([file('a/inner.txt'), file('b')], undefined, listing, options);
+    expect(plan.clearFirst).toEqual({ files: ['a', 'b/old.txt'], directories: ['b'] });
+    expect(plan.directories).toEqual(['a']);
+    expect(plan.writes.map((w) => [w.path, w.kind])).toEqual([
+      ['a/inner.txt', 'add'],
+      ['b', 'add'],
+    ]);
+  });
+
+  it('clears the old spelling first on a case-only rename, since Azure Files would see one name', () => {
+    const listing = [dir('Docs'), listed('Docs/a.md'), listed('README.md')];
+    const plan = planSync(
+      [file('docs/a.md'), file('Readme.md')],
+      manifestOf([
+        ['Docs/a.md', 1],
+        ['README.md', 2],
+      ]),
+      listing,
+      options,
+    );
+    expect(plan.clearFirst).toEqual({ files: ['Docs/a.md', 'README.md'], directories: ['Docs'] });
+    expect(plan.directories).toEqual(['docs']);
+    expect(plan.deletes).toEqual({ files: [], directories: [] });
+  });
+});
