@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -114,6 +114,14 @@ describe('Dockerfile', () => {
     const installs = instructions(stageNamed(modules!.from!), 'RUN');
     expect(installs).toEqual([expect.stringMatching(/^npm ci .*--omit=dev/)]);
     expect(instructions(runtime, 'RUN').join('\n')).not.toMatch(/\bnpm (ci|install)\b/);
+  });
+
+  it('has every package the host loads from package.json "main" among the production dependencies', () => {
+    const entry = join(root, packageJson.main.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'));
+    const packages = [...runtimePackages(entry)];
+    expect(packages).toContain('@azure/functions');
+    const production = new Set([...Object.keys(packageJson.dependencies), ...builtinModules]);
+    for (const name of packages) expect(production, `${name} is imported at run time`).toContain(name);
   });
 
   it('installs git and CA certificates in the runtime image (the base image has no git)', () => {
@@ -440,6 +448,26 @@ describe('docker/entrypoint.sh', () => {
     expect(statSync(script).mode & 0o111).not.toBe(0);
   });
 });
+
+/** Packages (and node: builtins, without the prefix) that the module graph from `entry` imports at run time. */
+function runtimePackages(entry: string, seen = new Set<string>(), found = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return found;
+  seen.add(entry);
+  const source = readFileSync(entry, 'utf8');
+  const specifiers = [
+    ...source.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm),
+    ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((match) => match[1]);
+  for (const specifier of specifiers) {
+    if (specifier.startsWith('.')) {
+      runtimePackages(resolve(dirname(entry), specifier.replace(/\.js$/, '.ts')), seen, found);
+    } else {
+      const bare = specifier.replace(/^node:/, '');
+      found.add(bare.startsWith('@') ? bare.split('/').slice(0, 2).join('/') : bare.split('/')[0]);
+    }
+  }
+  return found;
+}
 
 function composeValidator() {
   const require = createRequire(import.meta.url);
