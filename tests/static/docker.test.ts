@@ -19,7 +19,7 @@ import { findSecretLiterals } from './secrets.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
-const readJson = (path: string) => JSON.parse(read(path)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const readJson = (path: string) => JSON.parse(read(path)) as Record<string, any>;
 
 const APP_DIR = '/home/site/wwwroot';
 const RUNTIME_IMAGE = 'mcr.microsoft.com/azure-functions/node:4-node22';
