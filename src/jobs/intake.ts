@@ -4,7 +4,7 @@
 import { sameRepository } from '../github/repository.js';
 import type { Delivery } from '../github/events.js';
 import type { ConnectionStore } from './connectionStore.js';
-import type { Dedupe } from './dedupe.js';
+import type { Dedupe, Marker } from './dedupe.js';
 import { newJobId, type JobStore } from './jobStore.js';
 import type { SyncQueue } from './queues.js';
 import type { Connection, JobTrigger, SyncJob } from './types.js';
@@ -50,45 +50,42 @@ export async function acceptPush(
   push: Extract<Delivery, { kind: 'push' }>,
   deliveryId: string | undefined,
 ): Promise<PushOutcome> {
-  const connection = await deps.connections.get();
-  if (!connection?.enabled) return { kind: 'ignored', reason: 'no repository is connected' };
-  if (!sameRepository(connection.repositoryUrl, push.repositoryFullName)) {
-    return { kind: 'ignored', reason: 'push is for another repository' };
-  }
-  if (push.branch !== connection.branch) {
-    return { kind: 'ignored', reason: `push is for branch "${push.branch}", not "${connection.branch}"` };
-  }
-
   const jobId = newJobId();
-  const claims: { kind: 'delivery' | 'commit'; key: string }[] = [];
+  const stillQueued = async (holderId: string) => (await deps.jobs.get(holderId))?.status === 'queued';
+  const markers: Marker[] = [
+    ...(deliveryId ? [{ kind: 'delivery' as const, key: deliveryId }] : []),
+    {
+      kind: 'commit',
+      key: `${push.repositoryFullName.toLowerCase()}#${push.branch}#${push.after}`,
+      holderIsCurrent: stillQueued,
+    },
+  ];
+  // The connection read and the marker claims are independent: one round trip instead of two.
+  const [connection, holder] = await Promise.all([
+    deps.connections.get(),
+    deps.dedupe.claimAll(markers, jobId),
+  ]);
+  const ignored = ignoreReason(connection, push);
+  if (ignored) {
+    if (!holder) await deps.dedupe.releaseAll(markers);
+    return { kind: 'ignored', reason: ignored };
+  }
+  if (holder) return { kind: 'duplicate', jobId: holder };
   try {
-    if (deliveryId) {
-      const holder = await deps.dedupe.claim('delivery', deliveryId, jobId);
-      if (holder) return { kind: 'duplicate', jobId: holder };
-      claims.push({ kind: 'delivery', key: deliveryId });
-    }
-    const pushKey = `${connection.repositoryUrl}#${connection.branch}#${push.after}`;
-    const stillQueued = async (holderId: string) => (await deps.jobs.get(holderId))?.status === 'queued';
-    const holder = await deps.dedupe.claim('commit', pushKey, jobId, stillQueued);
-    if (holder) {
-      // This delivery id must not point at a job that will never exist.
-      await releaseAll(deps.dedupe, claims);
-      return { kind: 'duplicate', jobId: holder };
-    }
-    claims.push({ kind: 'commit', key: pushKey });
-
-    await queueJob(deps, connection, 'push', { id: jobId, commitRequested: push.after, deliveryId });
+    await queueJob(deps, connection!, 'push', { id: jobId, commitRequested: push.after, deliveryId });
     return { kind: 'queued', jobId };
   } catch (error) {
     // Nothing was queued: give the markers back so a redelivery is not taken for a duplicate.
-    await releaseAll(deps.dedupe, claims);
+    await deps.dedupe.releaseAll(markers);
     throw error;
   }
 }
 
-function releaseAll(
-  dedupe: Dedupe,
-  claims: { kind: 'delivery' | 'commit'; key: string }[],
-): Promise<unknown> {
-  return Promise.all(claims.map((claim) => dedupe.release(claim.kind, claim.key)));
+function ignoreReason(connection: Connection | undefined, push: Extract<Delivery, { kind: 'push' }>) {
+  if (!connection?.enabled) return 'no repository is connected';
+  if (!sameRepository(connection.repositoryUrl, push.repositoryFullName))
+    return 'push is for another repository';
+  if (push.branch !== connection.branch)
+    return `push is for branch "${push.branch}", not "${connection.branch}"`;
+  return undefined;
 }
