@@ -10,4 +10,5 @@ import './functions/githubConnection.js';
 import './functions/githubWebhook.js';
 import './functions/syncJobs.js';
 import './functions/workspaceFiles.js';
+import './functions/workspaceZip.js';
 import './functions/workspaceSync.js';
