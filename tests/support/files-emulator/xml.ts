@@ -3,11 +3,10 @@
 
 import type { Node } from './state.js';
 
-const escapeXml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
-  );
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+/** Element text needs & < > escaped; attribute values also need ". */
+const escapeXml = (text: string) => text.replace(/[&<>]/g, (c) => ENTITIES[c]!);
+const escapeAttribute = (text: string) => text.replace(/[&<>"]/g, (c) => ENTITIES[c]!);
 
 const element = (name: string, content: string | number) => `<${name}>${content}</${name}>`;
 
@@ -36,7 +35,7 @@ export interface ListPage {
 }
 
 export function listXml(page: ListPage): string {
-  const attributes = `ServiceEndpoint="${escapeXml(page.serviceEndpoint)}" ShareName="${escapeXml(page.share)}" DirectoryPath="${escapeXml(page.directoryPath)}"`;
+  const attributes = `ServiceEndpoint="${escapeAttribute(page.serviceEndpoint)}" ShareName="${escapeAttribute(page.share)}" DirectoryPath="${escapeAttribute(page.directoryPath)}"`;
   return (
     `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ${attributes}>` +
     (page.prefix ? element('Prefix', escapeXml(page.prefix)) : '') +
