@@ -1,0 +1,140 @@
+// The ZIP stream's resource behaviour over real loopback HTTP: a client that goes away stops
+// every store read within a second with no stream left open; a client that does not read stops
+// the reads after a bounded window; more than 65,535 entries switch the archive to ZIP64.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createWriteStream } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LocalWorkspaceStore } from '../../src/workspace/localStore.js';
+import type { ByteRange, WorkspaceStore } from '../../src/workspace/store.js';
+import { zipFolder, ZIP_DEFAULTS } from '../../src/workspace/zip.js';
+
+const run = promisify(execFile);
+const FILES = 600;
+
+/** The real local store, counting reads started and streams still open. */
+function countingStore(inner: WorkspaceStore) {
+  const counts = { started: 0, open: 0 };
+  const read = async (path: string, range?: ByteRange, signal?: AbortSignal): Promise<Readable> => {
+    counts.started++;
+    const stream = await inner.read(path, range, signal);
+    counts.open++;
+    stream.once('close', () => counts.open--);
+    return stream;
+  };
+  const store = new Proxy(inner, {
+    get: (target, key) => {
+      if (key === 'read') return read;
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store, counts };
+}
+
+let root: string;
+let server: Server | undefined;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'zip-stream-'));
+  await mkdir(join(root, 'data'));
+  // Incompressible content, so the archive is as large as the data and takes a while to send.
+  for (let i = 0; i < FILES; i++) await writeFile(join(root, 'data', `f${i}.bin`), randomBytes(64 * 1024));
+});
+
+afterAll(async () => {
+  server?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+it('stops every store read within a second when the client disconnects', async () => {
+  const { store, counts } = countingStore(new LocalWorkspaceStore(root));
+  let served: Promise<unknown> | undefined;
+  server = createServer((_req, res) => {
+    served = pipeline(zipFolder(store, ''), res).catch((error: Error) => error);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  await new Promise<void>((resolve, reject) => {
+    const request = get(`http://127.0.0.1:${port}/`, (response) => {
+      let received = 0;
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 2 * 1024 * 1024) {
+          request.destroy(); // the client goes away mid-download
+          resolve();
+        }
+      });
+    });
+    request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+  });
+
+  await sleep(1000);
+  expect(counts.open).toBe(0);
+  const startedAfterASecond = counts.started;
+  await sleep(300);
+  expect(counts.started).toBe(startedAfterASecond);
+  expect(counts.started).toBeLessThan(FILES / 2);
+  expect(await served).toBeInstanceOf(Error);
+});
+
+it('stops reading after a bounded window when nobody consumes the archive', async () => {
+  const { store, counts } = countingStore(new LocalWorkspaceStore(root));
+  const archive = zipFolder(store, '');
+  await sleep(800);
+  // Reads ahead: the window, the archive's own queue and its output buffer, then nothing more.
+  expect(counts.started).toBeGreaterThan(0);
+  expect(counts.started).toBeLessThan(4 * ZIP_DEFAULTS.prefetch + (1024 * 1024) / (64 * 1024) + 8);
+  const before = counts.started;
+  await sleep(300);
+  expect(counts.started).toBe(before);
+
+  const file = join(root, '..', `${Date.now()}-slow.zip`);
+  await pipeline(archive, createWriteStream(file));
+  expect(counts.started).toBe(FILES);
+  expect(counts.open).toBe(0);
+  await run('unzip', ['-tq', file]);
+  await rm(file);
+});
+
+it('writes ZIP64 records when there are more than 65,535 entries', { timeout: 180_000 }, async () => {
+  const many = await mkdtemp(join(tmpdir(), 'zip64-'));
+  try {
+    const per = 1000;
+    const total = 65_600;
+    for (let d = 0; d * per < total; d++) {
+      await mkdir(join(many, `d${d}`));
+      await Promise.all(
+        Array.from({ length: Math.min(per, total - d * per) }, (_, i) =>
+          writeFile(join(many, `d${d}`, `${i}`), ''),
+        ),
+      );
+    }
+    const file = join(many, '..', `${Date.now()}-zip64.zip`);
+    await pipeline(zipFolder(new LocalWorkspaceStore(many), ''), createWriteStream(file));
+    const script = `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    names = z.namelist()
+    print(len(names), sum(1 for n in names if not n.endswith('/')))
+`;
+    const { stdout } = await run('python3', ['-c', script, file]);
+    const dirs = Math.ceil(total / per);
+    expect(stdout.trim()).toBe(`${total + dirs} ${total}`);
+    await run('unzip', ['-tq', file], { maxBuffer: 64 * 1024 * 1024 });
+    await rm(file);
+  } finally {
+    await rm(many, { recursive: true, force: true });
+  }
+});
