@@ -2,22 +2,9 @@
 // position ("the 3rd putRange", "the next 2 requests") and makes them fail the way the real
 // service or network does.
 
-export type Operation =
-  | 'createShare'
-  | 'getShareProperties'
-  | 'deleteShare'
-  | 'createDirectory'
-  | 'getDirectoryProperties'
-  | 'deleteDirectory'
-  | 'list'
-  | 'createFile'
-  | 'putRange'
-  | 'setFileProperties'
-  | 'setFileMetadata'
-  | 'getFile'
-  | 'getFileProperties'
-  | 'deleteFile'
-  | 'unsupported';
+import type { Operation } from './router.js';
+
+export type { Operation };
 
 /** ServerBusy = 503, InternalError = 500 (both with the service's XML body); reset = the socket is destroyed. */
 export type FaultKind = 'ServerBusy' | 'InternalError' | 'reset';

@@ -2,7 +2,6 @@
 // their results to status codes and headers as the Azure Files REST reference describes them.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Operation } from './faults.js';
 import { ServiceError, type Account, type FileNode, type Node } from './state.js';
 import { listXml } from './xml.js';
 
@@ -26,28 +25,31 @@ export interface Reply {
 const MAX_RANGE_BYTES = 4 * 1024 * 1024;
 const MAX_RESULTS = 5000;
 
+/** `method restype comp` → operation name, as counted and as fault rules name it. */
+const OPERATIONS = {
+  'PUT share -': 'createShare',
+  'GET share -': 'getShareProperties',
+  'HEAD share -': 'getShareProperties',
+  'DELETE share -': 'deleteShare',
+  'PUT directory -': 'createDirectory',
+  'GET directory -': 'getDirectoryProperties',
+  'HEAD directory -': 'getDirectoryProperties',
+  'DELETE directory -': 'deleteDirectory',
+  'GET directory list': 'list',
+  'PUT - range': 'putRange',
+  'PUT - properties': 'setFileProperties',
+  'PUT - metadata': 'setFileMetadata',
+  'PUT - -': 'createFile',
+  'GET - -': 'getFile',
+  'HEAD - -': 'getFileProperties',
+  'DELETE - -': 'deleteFile',
+} as const;
+
+export type Operation = (typeof OPERATIONS)[keyof typeof OPERATIONS] | 'unsupported';
+
 export function operationOf(method: string, query: URLSearchParams): Operation {
-  const restype = query.get('restype');
-  const comp = query.get('comp');
-  const table: Record<string, Operation> = {
-    'PUT share -': 'createShare',
-    'GET share -': 'getShareProperties',
-    'HEAD share -': 'getShareProperties',
-    'DELETE share -': 'deleteShare',
-    'PUT directory -': 'createDirectory',
-    'GET directory -': 'getDirectoryProperties',
-    'HEAD directory -': 'getDirectoryProperties',
-    'DELETE directory -': 'deleteDirectory',
-    'GET directory list': 'list',
-    'PUT - range': 'putRange',
-    'PUT - properties': 'setFileProperties',
-    'PUT - metadata': 'setFileMetadata',
-    'PUT - -': 'createFile',
-    'GET - -': 'getFile',
-    'HEAD - -': 'getFileProperties',
-    'DELETE - -': 'deleteFile',
-  };
-  return table[`${method} ${restype ?? '-'} ${comp ?? '-'}`] ?? 'unsupported';
+  const key = `${method} ${query.get('restype') ?? '-'} ${query.get('comp') ?? '-'}`;
+  return OPERATIONS[key as keyof typeof OPERATIONS] ?? 'unsupported';
 }
 
 export function route(account: Account, operation: Operation, request: Request): Reply {
