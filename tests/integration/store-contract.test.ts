@@ -332,6 +332,19 @@ describe('azure-files store over the wire', () => {
     expect(emulator.counts).toMatchObject({ total: 3, createFile: 1, putRange: 2 });
   });
 
+  it('sizes an unsized stream from its first 4 MiB, growing the file only when it is longer', async () => {
+    const mib = 1024 * 1024;
+    const exact = randomBytes(4 * mib);
+    await store.write('exact.bin', Readable.from([exact.subarray(0, mib), exact.subarray(mib)]));
+    expect(emulator.counts).toMatchObject({ total: 2, createFile: 1, putRange: 1 });
+    emulator.resetCounts();
+    const twice = randomBytes(8 * mib);
+    await store.write('twice.bin', Readable.from([twice]));
+    expect(emulator.counts).toMatchObject({ total: 5, createFile: 1, setFileProperties: 2, putRange: 2 });
+    expect(sha(await buffer(await store.read('exact.bin')))).toBe(sha(exact));
+    expect(sha(await buffer(await store.read('twice.bin')))).toBe(sha(twice));
+  });
+
   it('lists and walks without a request per file', async () => {
     await store.makeDirectories('a/b');
     for (let i = 0; i < 20; i++) await store.write(`a/b/f${i}`, Buffer.from(String(i)));
