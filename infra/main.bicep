@@ -33,6 +33,10 @@ param workspaceShareQuotaGiB int = 100
 @maxValue(102400)
 param tmpShareQuotaGiB int = 20
 
+@description('Storage account key the share mounts use (key1 or key2). To rotate a key, point the mounts at the other one, deploy, then regenerate the first.')
+@allowed(['key1', 'key2'])
+param mountStorageKey string = 'key1'
+
 // Compute
 @description('Container image the function app runs, without the DOCKER| prefix; must be pullable anonymously (public registry).')
 param containerImage string
@@ -190,6 +194,7 @@ module functionApp 'modules/function-app.bicep' = {
     maximumElasticWorkerCount: maximumElasticWorkerCount
     containerImage: containerImage
     storageAccountName: names.storage
+    mountKeyName: mountStorageKey
     corsAllowedOrigins: ['https://${staticWebApp.outputs.defaultHostName}']
     tags: tags
   }

@@ -14,6 +14,8 @@ param storageSku = 'Standard_LRS'
 param shareAccessTier = 'Hot'
 param workspaceShareQuotaGiB = 100
 param tmpShareQuotaGiB = 20
+// Which account key the share mounts use; see "Rotating the storage key" in docs/deploy.md.
+param mountStorageKey = 'key1'
 
 param githubWebhookSecret = readEnvironmentVariable('GITHUB_WEBHOOK_SECRET')
 param githubToken = readEnvironmentVariable('GITHUB_TOKEN')

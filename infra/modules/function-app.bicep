@@ -24,6 +24,10 @@ param containerImage string
 @description('Name of the storage account holding the shares.')
 param storageAccountName string
 
+@description('Storage account key the share mounts authenticate with; switch it to rotate the other one without downtime.')
+@allowed(['key1', 'key2'])
+param mountKeyName string
+
 @description('Origins allowed to call the API from a browser (the Static Web App).')
 param corsAllowedOrigins string[]
 
@@ -31,6 +35,8 @@ param corsAllowedOrigins string[]
 param tags object
 
 var isElasticPremium = startsWith(planSku, 'EP')
+// listKeys() returns key1 then key2.
+var mountKeyIndex = mountKeyName == 'key1' ? 0 : 1
 var skuTiers = {
   EP: 'ElasticPremium'
   B: 'Basic'
@@ -85,14 +91,14 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           accountName: storage.name
           shareName: shareNames.workspace
           mountPath: mountPaths.workspace
-          accessKey: storage.listKeys().keys[0].value
+          accessKey: storage.listKeys().keys[mountKeyIndex].value
         }
         tmp: {
           type: 'AzureFiles'
           accountName: storage.name
           shareName: shareNames.tmp
           mountPath: mountPaths.tmp
-          accessKey: storage.listKeys().keys[0].value
+          accessKey: storage.listKeys().keys[mountKeyIndex].value
         }
       }
     }
