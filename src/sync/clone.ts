@@ -29,11 +29,13 @@ export interface Checkout {
 }
 
 function gitClient(baseDir: string, auth: GitAuth, signal?: AbortSignal): SimpleGit {
+  const env = gitEnv(auth);
   return simpleGit({
     baseDir,
     abort: signal,
-    // The environment below is ours, not caller input: it turns hooks and prompts off and
-    // carries the token as a header, which simple-git's guards would otherwise refuse.
+    // The environment is ours, not caller input: it turns hooks and prompts off and carries the
+    // token as a header, which simple-git's guards would otherwise refuse.
+    allowEnvironment: Object.keys(env),
     unsafe: {
       allowUnsafeAskPass: true,
       allowUnsafeConfigPaths: true,
@@ -41,7 +43,7 @@ function gitClient(baseDir: string, auth: GitAuth, signal?: AbortSignal): Simple
       allowUnsafeHooksPath: true,
       allowUnsafeProtocolOverride: true,
     },
-  }).env(gitEnv(auth));
+  }).env(env);
 }
 
 function failure(step: string, error: unknown, auth: GitAuth): SyncError {

@@ -110,6 +110,8 @@ export async function createTestRepo(
       await rm(join(workPath, path), { recursive: true, force: true });
     },
     async addGitlink(path, commit) {
+      // An empty folder is how an uninitialised submodule looks, so `add -A` leaves the entry be.
+      await mkdir(join(workPath, path), { recursive: true });
       await run(['update-index', '--add', '--cacheinfo', `160000,${commit},${path}`]);
     },
     async commit(message = 'change') {

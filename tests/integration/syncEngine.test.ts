@@ -1,0 +1,272 @@
+// The sync flow end to end on the local store: real git over HTTP with token auth, real
+// Azurite queues, tables and blob leases, messages delivered as the host delivers them.
+// Each step pushes something, syncs, and checks the workspace equals the commit's tree.
+
+import { randomBytes } from 'node:crypto';
+import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SyncJob } from '../../src/jobs/types.js';
+import { MANIFEST_BLOB } from '../../src/sync/runJob.js';
+import { acquireLease } from '../../src/sync/lease.js';
+import type { WorkspaceStore } from '../../src/workspace/store.js';
+import { createSyncHarness, TOKEN, type SyncHarness } from './syncHarness.js';
+
+const BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
+const skippedOf = (job: SyncJob) =>
+  Object.fromEntries((job.skippedPaths ?? []).map((s) => [s.path, s.reason]));
+
+/** The same store, with a hook run as each write starts (to act while a sync is under way). */
+function beforeEachWrite(store: WorkspaceStore, hook: () => void): WorkspaceStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'write') {
+        return (...args: Parameters<WorkspaceStore['write']>) => {
+          hook();
+          return target.write(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+describe('sync engine (local store)', () => {
+  let h: SyncHarness;
+  const outside = { sentinel: '', content: 'outside the workspace\n' };
+  /** Paths the first commit has that the workspace must not: listed as skipped or excluded. */
+  let skippedPaths: string[] = [];
+
+  beforeAll(async () => {
+    h = await createSyncHarness();
+    outside.sentinel = join(h.sandbox, 'workspace', 'x'); // what `../../x` from a nested file points at
+    await writeFile(outside.sentinel, outside.content);
+  });
+  afterAll(async () => {
+    // Secrets never reach the logs.
+    for (const line of h.logs) {
+      expect(line).not.toContain(TOKEN);
+      expect(line).not.toContain(BASIC);
+    }
+    await h.close();
+  });
+
+  async function expectUntouchedOutside() {
+    expect(await readFile(outside.sentinel, 'utf8')).toBe(outside.content);
+  }
+
+  async function expectNoSecrets(job: SyncJob) {
+    const text = JSON.stringify(job);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(BASIC);
+  }
+
+  it('first sync writes every kind of file and lists what it skipped', async () => {
+    const binary = randomBytes(5 * 1024 * 1024);
+    await h.repo.writeAll({
+      'docs/guide/intro.md': '# Intro\n',
+      'docs/guide/deep/more.md': 'more\n',
+      'assets/blob.bin': binary,
+      'empty.txt': '',
+      'ünïcødé name.txt': 'unicode\n',
+      'with space #hash %pct +plus.txt': 'odd names\n',
+      'README.md': 'upper\n',
+      'readme.md': 'lower\n',
+      'aux.txt': 'reserved\n',
+      'trailing.': 'dot\n',
+      '.github/workflows/ci.yml': 'on: push\n',
+      'old/one.txt': '1\n',
+      'old/two.txt': '2\n',
+      'rename-me.txt': 'rename\n',
+    });
+    await h.repo.write('scripts/run.sh', '#!/bin/sh\necho hi\n', { executable: true });
+    await h.repo.symlink('links/passwd', '/etc/passwd');
+    await h.repo.symlink('links/nested/escape', '../../x');
+    await h.repo.commit('content');
+    await h.repo.addGitlink('vendor/lib', await h.repo.head());
+    const commit = await h.repo.commitAndPush('with submodule');
+
+    const jobId = await h.enqueue('connect');
+    expect(await h.deliver()).toEqual(['succeeded']);
+    const job = await h.job(jobId);
+    expect(job).toMatchObject({ status: 'succeeded', commitSynced: commit, attempt: 1 });
+    expect(skippedOf(job)).toEqual({
+      '.github/workflows/ci.yml': 'excluded by SYNC_EXCLUDE',
+      'aux.txt': 'reserved name "aux.txt"',
+      'links/nested/escape': 'symbolic link (not followed)',
+      'links/passwd': 'symbolic link (not followed)',
+      'readme.md': 'case-insensitive collision with README.md',
+      'trailing.': 'name ends with a dot or a space',
+      'vendor/lib': 'submodule',
+    });
+    expect(job.skippedTotal).toBe(7);
+    skippedPaths = Object.keys(skippedOf(job));
+    const files = [...(await h.repo.archive(commit)).keys()].filter((p) => !skippedPaths.includes(p)).length;
+    expect(job.counts).toEqual({ added: files, updated: 0, deleted: 0, unchanged: 0, skipped: 7 });
+    expect(job.startedAt && job.finishedAt && job.durationMs! >= 0).toBeTruthy();
+    await h.expectStoreEquals(commit, skippedPaths);
+    expect((await stat(join(h.workspacePath, 'scripts/run.sh'))).mode & 0o111).toBe(0o111);
+    await expectUntouchedOutside();
+    await expectNoSecrets(job);
+
+    expect(await h.events()).toEqual([
+      { type: 'synced', jobId, commit, added: files, updated: 0, deleted: 0 },
+    ]);
+    expect(await h.deps.connections.get()).toMatchObject({
+      lastSyncCommit: commit,
+      lastSyncStatus: 'succeeded',
+      lastSyncDurationMs: job.durationMs,
+    });
+    // The token travelled in the Authorization header of every git request, never in a URL.
+    const served = h.server.requests;
+    expect(served.length).toBeGreaterThan(0);
+    expect(served.every((r) => r.authorization === `Basic ${BASIC}` && !r.url.includes(TOKEN))).toBe(true);
+  });
+
+  it('updates, deletes, renames and removes folders that became empty', async () => {
+    await h.repo.write('docs/guide/intro.md', '# Intro, edited\n');
+    await h.repo.remove('old');
+    await h.repo.write('renamed/there.txt', 'rename\n'); // a rename, as git sees it
+    await h.repo.remove('rename-me.txt');
+    await h.repo.write('scripts/run.sh', 'not executable any more\n');
+    const commit = await h.repo.commitAndPush('edit');
+
+    const jobId = await h.enqueue('push', commit);
+    expect(await h.deliver()).toEqual(['succeeded']);
+    const job = await h.job(jobId);
+    expect(job.counts).toMatchObject({ added: 1, updated: 2, deleted: 3, skipped: 7 });
+    await h.expectStoreEquals(commit, skippedPaths);
+    expect(await h.store.stat('old')).toBeUndefined();
+    expect(await h.events()).toEqual([{ type: 'synced', jobId, commit, added: 1, updated: 2, deleted: 3 }]);
+  });
+
+  it('a push whose head is already synced ends skipped after one ls-remote, without cloning', async () => {
+    const before = h.server.requests.length;
+    const head = await h.repo.head();
+    const jobId = await h.enqueue('push', head);
+    expect(await h.deliver()).toEqual(['skipped']);
+    expect(await h.job(jobId)).toMatchObject({ status: 'skipped', commitSynced: head });
+    const calls = h.server.requests.slice(before);
+    // ls-remote: the ref advertisement and, in protocol v2, one ls-refs command; a clone would add a fetch.
+    expect(calls.length).toBeLessThanOrEqual(2);
+    expect(await h.events()).toEqual([]);
+  });
+
+  it('a duplicate message does nothing; an older message never moves the workspace back', async () => {
+    const first = await h.repo.commitAndPush('first');
+    await h.repo.write('newer.txt', 'newer\n');
+    const second = await h.repo.commitAndPush('second');
+    const older = await h.createJob('push', first);
+    const newer = await h.createJob('push', second);
+    // The newer message arrives first, then the older one, then the newer one again.
+    await h.deps.syncQueue.enqueue({ jobId: newer, trigger: 'push', commit: second });
+    await h.deps.syncQueue.enqueue({ jobId: older, trigger: 'push', commit: first });
+    await h.deps.syncQueue.enqueue({ jobId: newer, trigger: 'push', commit: second });
+    expect(await h.deliver()).toEqual(['succeeded', 'skipped', 'duplicate']);
+    expect(await h.job(newer)).toMatchObject({ status: 'succeeded', commitSynced: second });
+    expect(await h.job(older)).toMatchObject({ status: 'skipped', commitSynced: second });
+    await h.expectStoreEquals(second, skippedPaths);
+    await h.events();
+  });
+
+  it('repairs drift (edited, added and deleted behind its back) on a reconcile, from metadata alone', async () => {
+    await writeFile(join(h.workspacePath, 'docs/guide/intro.md'), 'edited in the share\n');
+    await writeFile(join(h.workspacePath, 'stray.txt'), 'not in git\n');
+    await unlink(join(h.workspacePath, 'empty.txt'));
+
+    const jobId = await h.enqueue('manual');
+    expect(await h.deliver()).toEqual(['succeeded']);
+    const job = await h.job(jobId);
+    expect(job.counts).toMatchObject({ added: 1, updated: 1, deleted: 1 });
+    await h.expectStoreEquals(await h.repo.head(), skippedPaths);
+    await h.events();
+    // A reconcile with nothing to do changes nothing and announces nothing.
+    const again = await h.enqueue('manual');
+    await h.deliver();
+    expect((await h.job(again)).counts).toMatchObject({ added: 0, updated: 0, deleted: 0 });
+    expect(await h.events()).toEqual([]);
+  });
+
+  it('a force-push that rewrites history is followed', async () => {
+    await h.repo.write('history.txt', 'rewritten\n');
+    await h.repo.remove('newer.txt');
+    const commit = await h.repo.rewriteHistory();
+    const jobId = await h.enqueue('push', commit);
+    expect(await h.deliver()).toEqual(['succeeded']);
+    expect(await h.job(jobId)).toMatchObject({ status: 'succeeded', commitSynced: commit });
+    await h.expectStoreEquals(commit, skippedPaths);
+    await h.events();
+  });
+
+  it('a push during a sync: the running job finishes its commit, the next job brings the new head', async () => {
+    await h.repo.write('during/a.txt', 'a\n');
+    const first = await h.repo.commitAndPush('before');
+    const realStore = h.deps.store;
+    let pushed: Promise<string> | undefined;
+    h.deps.store = beforeEachWrite(realStore, () => {
+      pushed ??= h.repo.write('during/b.txt', 'b\n').then(() => h.repo.commitAndPush('during'));
+    });
+    const running = await h.enqueue('push', first);
+    try {
+      expect(await h.deliver()).toEqual(['succeeded']);
+    } finally {
+      h.deps.store = realStore;
+    }
+    const second = await pushed!;
+    expect(await h.job(running)).toMatchObject({ commitSynced: first });
+    await h.expectStoreEquals(first, skippedPaths);
+    const next = await h.enqueue('push', second);
+    expect(await h.deliver()).toEqual(['succeeded']);
+    expect(await h.job(next)).toMatchObject({
+      commitSynced: second,
+      counts: expect.objectContaining({ added: 1 }),
+    });
+    await h.expectStoreEquals(second, skippedPaths);
+    await h.events();
+  });
+
+  it('a held lease defers the job without spending an attempt; it runs once the lease is free', async () => {
+    await h.repo.write('lease.txt', 'lease\n');
+    const commit = await h.repo.commitAndPush('lease');
+    const other = await acquireLease(h.deps.state.getBlockBlobClient(MANIFEST_BLOB), { durationSeconds: 15 });
+    expect(other).toBeDefined();
+    const jobId = await h.enqueue('push', commit);
+    expect(await h.deliver()).toEqual(['busy']);
+    expect(await h.job(jobId)).toMatchObject({ status: 'queued', attempt: 0 });
+    await other!.release();
+    await new Promise((r) => setTimeout(r, 1200)); // the re-queued message's delay
+    expect(await h.deliver()).toEqual(['succeeded']);
+    expect(await h.job(jobId)).toMatchObject({ status: 'succeeded', attempt: 1, commitSynced: commit });
+    await h.events();
+  });
+
+  it('failures are retried; the last allowed delivery marks the job failed and the message is poisoned', async () => {
+    const commit = await h.repo.head();
+    const token = h.deps.settings.token;
+    h.deps.settings.token = 'ghp_wrong_token_value';
+    try {
+      const jobId = await h.enqueue('manual');
+      for (let attempt = 1; attempt < 5; attempt++) {
+        expect(await h.deliver()).toEqual([expect.stringMatching(/^threw REPOSITORY_UNREACHABLE/)]);
+        expect(await h.job(jobId)).toMatchObject({
+          status: 'queued',
+          attempt,
+          error: { code: 'REPOSITORY_UNREACHABLE' },
+        });
+      }
+      expect(await h.deliver()).toEqual([expect.stringMatching(/^threw REPOSITORY_UNREACHABLE/)]);
+      const job = await h.job(jobId);
+      expect(job).toMatchObject({ status: 'failed', attempt: 5, error: { code: 'REPOSITORY_UNREACHABLE' } });
+      expect(job.error!.message).not.toContain('ghp_wrong_token_value');
+      expect((await h.poisonQueue.peekMessages()).peekedMessageItems).toHaveLength(1);
+      expect(await h.deps.connections.get()).toMatchObject({
+        lastSyncStatus: 'failed',
+        lastSyncCommit: commit,
+      });
+    } finally {
+      h.deps.settings.token = token;
+    }
+    await h.expectStoreEquals(commit, skippedPaths);
+  });
+});

@@ -1,0 +1,265 @@
+// Everything a sync test needs, real and isolated: Azurite tables/queues/container with names of
+// its own, a git repository behind the token-checking HTTP server, a workspace store (local
+// folder or the Azure Files emulator), and a delivery loop that hands queue messages to
+// runSyncMessage the way the Functions host does (base64 JSON, dequeueCount, poison queue).
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { QueueClient } from '@azure/storage-queue';
+import { expect, inject } from 'vitest';
+import type { StorageConfig } from '../../src/config.js';
+import { ConnectionStore } from '../../src/jobs/connectionStore.js';
+import { JobStore } from '../../src/jobs/jobStore.js';
+import { EventQueue, SyncQueue } from '../../src/jobs/queues.js';
+import { queueClient, tableClient } from '../../src/jobs/storageClients.js';
+import type { JobTrigger, SyncJob, WorkspaceEvent } from '../../src/jobs/types.js';
+import {
+  runSyncMessage,
+  type SyncDependencies,
+  type SyncOutcome,
+  type SyncSettings,
+} from '../../src/sync/runJob.js';
+import { createWorkspaceStore } from '../../src/workspace/createStore.js';
+import type { WorkspaceStore } from '../../src/workspace/store.js';
+import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
+import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
+import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
+
+export const TOKEN = 'ghp_sync_test_token_4f9c2b7e';
+export const MAX_DEQUEUE_COUNT = 5;
+
+export interface HarnessOptions {
+  backend?: 'local' | 'emulator';
+  settings?: Partial<SyncSettings>;
+}
+
+export interface SyncHarness {
+  server: GitHttpServer;
+  repo: TestRepo;
+  deps: SyncDependencies;
+  store: WorkspaceStore;
+  /** Local backend: the workspace folder (inside `sandbox`). */
+  workspacePath: string;
+  /** A temp folder around the workspace, for files that must stay untouched. */
+  sandbox: string;
+  emulator?: FilesEmulator;
+  syncQueue: QueueClient;
+  poisonQueue: QueueClient;
+  /** Every structured log line the sync wrote, as JSON. */
+  logs: string[];
+  storage: StorageConfig;
+  names: {
+    jobs: string;
+    connection: string;
+    sync: string;
+    poison: string;
+    events: string;
+    container: string;
+  };
+  /** Creates a queued job record without a message. */
+  createJob(trigger: JobTrigger, commit?: string): Promise<string>;
+  /** Creates a job record and queues its message, as the webhook and the API do. */
+  enqueue(trigger: JobTrigger, commit?: string): Promise<string>;
+  /** Delivers every visible message once, in order; returns what each delivery did. */
+  deliver(): Promise<(SyncOutcome | `threw ${string}`)[]>;
+  job(id: string): Promise<SyncJob>;
+  /** Drains the workspace-events queue. */
+  events(): Promise<WorkspaceEvent[]>;
+  /** Asserts the store holds exactly the commit's regular files minus the given paths. */
+  expectStoreEquals(commit: string, without: Iterable<string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+function decode(text: string): unknown {
+  return JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+}
+
+export async function createSyncHarness(options: HarnessOptions = {}): Promise<SyncHarness> {
+  const connectionString = inject('azuriteConnectionString');
+  const storage: StorageConfig = { kind: 'connectionString', connectionString };
+  const id = randomBytes(4).toString('hex');
+  const names = {
+    jobs: `syncjobs${id}`,
+    connection: `syncconn${id}`,
+    sync: `sync-${id}`,
+    poison: `sync-${id}-poison`,
+    events: `events-${id}`,
+    container: `state-${id}`,
+  };
+  const jobsTable = tableClient(storage, names.jobs);
+  const connectionTable = tableClient(storage, names.connection);
+  const [syncQueue, poisonQueue, eventsQueue] = [names.sync, names.poison, names.events].map((n) =>
+    queueClient(storage, n),
+  ) as [QueueClient, QueueClient, QueueClient];
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
+    names.container,
+  );
+  await Promise.all([
+    jobsTable.createTable(),
+    connectionTable.createTable(),
+    syncQueue.create(),
+    poisonQueue.create(),
+    eventsQueue.create(),
+    container.create(),
+  ]);
+
+  const server = await startGitHttpServer({ token: TOKEN });
+  const repo = await createTestRepo(server.root, 'acme/site');
+  const sandbox = await mkdtemp(join(tmpdir(), 'sync-sandbox-'));
+  const workspacePath = join(sandbox, 'workspace', 'root');
+  await mkdir(workspacePath, { recursive: true });
+  let emulator: FilesEmulator | undefined;
+  let store: WorkspaceStore;
+  if (options.backend === 'emulator') {
+    emulator = await startFilesEmulator();
+    store = createWorkspaceStore(
+      { backend: 'azure-files', share: `ws${id}`, connectionString: emulator.connectionString },
+      { retry: { maxTries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 20 } },
+    );
+  } else {
+    store = createWorkspaceStore({ backend: 'local', path: workspacePath });
+  }
+
+  const jobs = new JobStore(jobsTable);
+  const connections = new ConnectionStore(connectionTable);
+  await connections.connect(server.repoUrl(repo.name), repo.branch);
+  const logs: string[] = [];
+  const deps: SyncDependencies = {
+    jobs,
+    connections,
+    syncQueue: new SyncQueue(syncQueue),
+    events: new EventQueue(eventsQueue),
+    state: container,
+    store,
+    settings: {
+      token: TOKEN,
+      allowLocalRepos: true,
+      exclude: ['.git/**', '.github/**'],
+      concurrency: 8,
+      leaseSeconds: 15,
+      busyRetrySeconds: 1,
+      ...options.settings,
+    },
+    log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
+  };
+
+  const harness: SyncHarness = {
+    server,
+    repo,
+    deps,
+    store,
+    workspacePath,
+    sandbox,
+    emulator,
+    syncQueue,
+    poisonQueue,
+    logs,
+    storage,
+    names,
+    async createJob(trigger, commit) {
+      const job = await jobs.create({
+        trigger,
+        repositoryUrl: server.repoUrl(repo.name),
+        branch: repo.branch,
+        commitRequested: commit,
+      });
+      return job.id;
+    },
+    async enqueue(trigger, commit) {
+      const jobId = await harness.createJob(trigger, commit);
+      await deps.syncQueue.enqueue({ jobId, trigger, commit });
+      return jobId;
+    },
+    async deliver() {
+      const outcomes: (SyncOutcome | `threw ${string}`)[] = [];
+      const { receivedMessageItems } = await syncQueue.receiveMessages({
+        numberOfMessages: 32,
+        visibilityTimeout: 120,
+      });
+      for (const item of receivedMessageItems) {
+        try {
+          outcomes.push(
+            await runSyncMessage(decode(item.messageText), deps, {
+              dequeueCount: item.dequeueCount,
+              maxDequeueCount: MAX_DEQUEUE_COUNT,
+            }),
+          );
+          await syncQueue.deleteMessage(item.messageId, item.popReceipt);
+        } catch (error) {
+          outcomes.push(`threw ${(error as Error).message}`);
+          if (item.dequeueCount >= MAX_DEQUEUE_COUNT) {
+            await poisonQueue.sendMessage(item.messageText);
+            await syncQueue.deleteMessage(item.messageId, item.popReceipt);
+          } else {
+            await syncQueue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
+          }
+        }
+      }
+      return outcomes;
+    },
+    async job(jobId) {
+      const job = await jobs.get(jobId);
+      if (!job) throw new Error(`no job ${jobId}`);
+      return job;
+    },
+    async events() {
+      const events: WorkspaceEvent[] = [];
+      for (;;) {
+        const { receivedMessageItems } = await eventsQueue.receiveMessages({ numberOfMessages: 32 });
+        if (receivedMessageItems.length === 0) return events;
+        for (const item of receivedMessageItems) {
+          events.push(decode(item.messageText) as WorkspaceEvent);
+          await eventsQueue.deleteMessage(item.messageId, item.popReceipt);
+        }
+      }
+    },
+    async expectStoreEquals(commit, without) {
+      const excluded = new Set(without);
+      const expected = await repo.archive(commit);
+      for (const path of excluded) expected.delete(path);
+      const files = new Map<string, { content: Buffer; executable: boolean }>();
+      const directories = new Set<string>();
+      for await (const entry of store.walk('')) {
+        if (entry.type === 'directory') {
+          directories.add(entry.path);
+          continue;
+        }
+        const stat = await store.stat(entry.path); // listings of Azure Files carry no exec bit
+        files.set(entry.path, {
+          content: await buffer(await store.read(entry.path)),
+          executable: stat?.executable ?? false,
+        });
+      }
+      expect([...files.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [path, file] of expected) {
+        const actual = files.get(path)!;
+        expect(actual.content.equals(file.content), `content of ${path}`).toBe(true);
+        expect(actual.executable, `executable bit of ${path}`).toBe(file.executable);
+      }
+      const parents = new Set<string>();
+      for (const path of expected.keys()) {
+        for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) parents.add(path.slice(0, i));
+      }
+      expect([...directories].sort()).toEqual([...parents].sort());
+    },
+    async close() {
+      await emulator?.stop();
+      await server.stop();
+      await repo.cleanup();
+      await rm(sandbox, { recursive: true, force: true });
+      await Promise.all([
+        jobsTable.deleteTable(),
+        connectionTable.deleteTable(),
+        syncQueue.delete(),
+        poisonQueue.delete(),
+        eventsQueue.delete(),
+        container.delete(),
+      ]);
+    },
+  };
+  return harness;
+}
