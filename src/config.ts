@@ -60,6 +60,14 @@ type Env = Record<string, string | undefined>;
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
+  // App Service passes a Key Vault reference it could not resolve through as literal text; used
+  // as a secret, that text would be public knowledge.
+  if (value?.startsWith('@Microsoft.KeyVault(')) {
+    throw new ConfigError(
+      name,
+      'is a Key Vault reference that did not resolve (check the app identity and the secret)',
+    );
+  }
   return value ? value : undefined;
 }
 

@@ -75,6 +75,10 @@ describe('loadConfig', () => {
     [{ ...base, SYNC_CONCURRENCY: 'lots' }, 'SYNC_CONCURRENCY'],
     [{ ...base, SYNC_ALLOW_LOCAL_REPOS: 'yes' }, 'SYNC_ALLOW_LOCAL_REPOS'],
     [{ ...base, GITHUB_BRANCH: 'main' }, 'GITHUB_REPOSITORY_URL'],
+    [
+      { ...base, GITHUB_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=v;SecretName=s)' },
+      'GITHUB_WEBHOOK_SECRET',
+    ],
   ])('fails with one line naming the setting (%#)', (env, setting) => {
     const message = messageOf(env as Record<string, string>);
     expect(message).toMatch(new RegExp(`^Setting ${setting} `));
