@@ -24,6 +24,14 @@ import { StoreError, type ByteRange, type Entry, type WorkspaceStore, type Write
 /** Prefix of in-flight temp files. ':' is refused by paths.ts, so no workspace name can start like this. */
 export const TEMP_PREFIX = '.~ws-sync:';
 
+/** Temp files this process is writing right now; any other one is a crashed write's leftover. */
+const inFlight = new Set<string>();
+/**
+ * A leftover not touched for this long is removed when its folder is listed. The wait only
+ * matters when another process writes the same folder; a live write touches its file often.
+ */
+export const STALE_TEMP_MS = 30_000;
+
 const FILE_MODE = 0o644;
 const EXECUTABLE_MODE = 0o755;
 
@@ -98,6 +106,7 @@ export class LocalWorkspaceStore implements WorkspaceStore {
     }
     const temp = join(parent.real, TEMP_PREFIX + randomBytes(8).toString('hex'));
     let handle: FileHandle | undefined;
+    inFlight.add(temp);
     try {
       handle = await open(temp, 'wx', FILE_MODE);
       await handle.chmod(options.executable ? EXECUTABLE_MODE : FILE_MODE); // not subject to the umask
@@ -121,6 +130,8 @@ export class LocalWorkspaceStore implements WorkspaceStore {
       await handle?.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       throw fsError(error, path, 'write');
+    } finally {
+      inFlight.delete(temp);
     }
   }
 
@@ -239,6 +250,8 @@ export class LocalWorkspaceStore implements WorkspaceStore {
     const entries = await Promise.all(
       names.map(async (name) => {
         const stats = await lstatOrUndefined(join(real, name)); // may have gone since readdir
+        if (stats && isAbandonedTemp(join(real, name), stats))
+          await unlink(join(real, name)).catch(() => undefined);
         return stats && isVisible(name, stats) ? toEntry(joinPath(path, name), stats) : undefined;
       }),
     );
@@ -251,6 +264,16 @@ type ParentDirectory = { real: string; problem?: undefined } | { real?: undefine
 /** Regular files and directories only; symlinks, sockets, fifos and our temp files are not workspace content. */
 function isVisible(name: string, stats: BigIntStats): boolean {
   return (stats.isFile() || stats.isDirectory()) && !name.startsWith(TEMP_PREFIX);
+}
+
+/** A temp file of a write that died (a killed worker): not ours, and untouched for a while. */
+function isAbandonedTemp(real: string, stats: BigIntStats): boolean {
+  return (
+    stats.isFile() &&
+    nameOf(real).startsWith(TEMP_PREFIX) &&
+    !inFlight.has(real) &&
+    Date.now() - Number(stats.mtimeMs) > STALE_TEMP_MS
+  );
 }
 
 async function lstatOrUndefined(real: string): Promise<BigIntStats | undefined> {

@@ -1,12 +1,23 @@
 // Local-store behaviour the contract suite cannot express: symlinks, temp files, atomicity, modes.
 
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalWorkspaceStore, TEMP_PREFIX } from '../../src/workspace/localStore.js';
+import { LocalWorkspaceStore, STALE_TEMP_MS, TEMP_PREFIX } from '../../src/workspace/localStore.js';
 import { StoreError } from '../../src/workspace/store.js';
 
 let base: string;
@@ -132,6 +143,18 @@ describe('local store: atomic writes', () => {
     expect(await store.list('d')).toEqual([]);
     await store.deleteDirectory('d');
     expect(await store.stat('d')).toBeUndefined();
+  });
+
+  it('removes leftovers of a killed writer when their folder is walked, and leaves fresh ones alone', async () => {
+    await store.makeDirectory('d');
+    const stale = join(root, 'd', `${TEMP_PREFIX}killed`);
+    const fresh = join(root, 'd', `${TEMP_PREFIX}another-process-writing`);
+    await writeFile(stale, 'half');
+    await writeFile(fresh, 'half');
+    const old = new Date(Date.now() - STALE_TEMP_MS - 5_000);
+    await utimes(stale, old, old);
+    for await (const _ of store.walk('')) void _;
+    expect((await readdir(join(root, 'd'))).sort()).toEqual([`${TEMP_PREFIX}another-process-writing`]);
   });
 });
 
