@@ -8,6 +8,7 @@ app.setup({ enableHttpStream: true });
 // Function modules (one line each; keep sorted).
 import './functions/githubConnection.js';
 import './functions/githubWebhook.js';
+import './functions/health.js';
 import './functions/syncJobs.js';
 import './functions/workspaceFiles.js';
 import './functions/workspaceZip.js';
