@@ -5,7 +5,7 @@
 // when the archive finishes an entry, which only happens while the consumer reads. Destroying the
 // returned stream (a client that went away) or aborting `signal` stops every store read at once.
 
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { ZipArchive } from 'archiver';
 import { AppError } from '../errors.js';
@@ -22,7 +22,11 @@ export interface ZipOptions {
   signal?: AbortSignal;
 }
 
-export const ZIP_DEFAULTS = { prefetch: 16, level: 6, bufferFilesUpTo: 1024 * 1024 } as const;
+/**
+ * Level 1 (zlib's best speed, also archiver's own default) deflates about 3x faster than 6 for
+ * some 10% more bytes on source-like files: the download is bound by compression, not the network.
+ */
+export const ZIP_DEFAULTS = { prefetch: 16, level: 1, bufferFilesUpTo: 1024 * 1024 } as const;
 
 /** Extensions whose content is already compressed: stored, not deflated again. */
 const COMPRESSED =
@@ -48,6 +52,7 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
   const archive = new ZipArchive({ zlib: { level } });
   const stop = new AbortController();
   const { signal } = stop;
+  setMaxListeners(0, signal); // one listener per read in flight
   const abort = (reason?: unknown) => stop.abort(reason);
   options.signal?.addEventListener('abort', () => abort(options.signal?.reason), { once: true, signal });
   // However the archive ends (finished, failed, destroyed by the consumer), nothing may keep reading.
