@@ -9,28 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJob } from '../../src/jobs/types.js';
 import { MANIFEST_BLOB } from '../../src/sync/runJob.js';
 import { acquireLease } from '../../src/sync/lease.js';
-import type { WorkspaceStore } from '../../src/workspace/store.js';
+import { withWriteHooks } from './syncDeps.js';
 import { createSyncHarness, TOKEN, type SyncHarness } from './syncHarness.js';
 
 const BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
 const skippedOf = (job: SyncJob) =>
   Object.fromEntries((job.skippedPaths ?? []).map((s) => [s.path, s.reason]));
-
-/** The same store, with a hook run as each write starts (to act while a sync is under way). */
-function beforeEachWrite(store: WorkspaceStore, hook: () => void): WorkspaceStore {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'write') {
-        return (...args: Parameters<WorkspaceStore['write']>) => {
-          hook();
-          return target.write(...args);
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 describe('sync engine (local store)', () => {
   let h: SyncHarness;
@@ -204,8 +188,10 @@ describe('sync engine (local store)', () => {
     const first = await h.repo.commitAndPush('before');
     const realStore = h.deps.store;
     let pushed: Promise<string> | undefined;
-    h.deps.store = beforeEachWrite(realStore, () => {
-      pushed ??= h.repo.write('during/b.txt', 'b\n').then(() => h.repo.commitAndPush('during'));
+    h.deps.store = withWriteHooks(realStore, {
+      before: () => {
+        pushed ??= h.repo.write('during/b.txt', 'b\n').then(() => h.repo.commitAndPush('during'));
+      },
     });
     const running = await h.enqueue('push', first);
     try {

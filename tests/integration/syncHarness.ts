@@ -8,26 +8,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { BlobServiceClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
 import { expect, inject } from 'vitest';
-import type { StorageConfig } from '../../src/config.js';
-import { ConnectionStore } from '../../src/jobs/connectionStore.js';
-import { JobStore } from '../../src/jobs/jobStore.js';
-import { EventQueue, SyncQueue } from '../../src/jobs/queues.js';
-import { queueClient, tableClient } from '../../src/jobs/storageClients.js';
 import type { JobTrigger, SyncJob, WorkspaceEvent } from '../../src/jobs/types.js';
-import {
-  runSyncMessage,
-  type SyncDependencies,
-  type SyncOutcome,
-  type SyncSettings,
-} from '../../src/sync/runJob.js';
-import { createWorkspaceStore } from '../../src/workspace/createStore.js';
+import { runSyncMessage, type SyncOutcome, type SyncSettings } from '../../src/sync/runJob.js';
 import type { WorkspaceStore } from '../../src/workspace/store.js';
 import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
+import { buildDependencies, storageClients, type DepsSpec, type TestDependencies } from './syncDeps.js';
 
 export const TOKEN = 'ghp_sync_test_token_4f9c2b7e';
 export const MAX_DEQUEUE_COUNT = 5;
@@ -40,7 +29,7 @@ export interface HarnessOptions {
 export interface SyncHarness {
   server: GitHttpServer;
   repo: TestRepo;
-  deps: SyncDependencies;
+  deps: TestDependencies;
   store: WorkspaceStore;
   /** Local backend: the workspace folder (inside `sandbox`). */
   workspacePath: string;
@@ -51,15 +40,8 @@ export interface SyncHarness {
   poisonQueue: QueueClient;
   /** Every structured log line the sync wrote, as JSON. */
   logs: string[];
-  storage: StorageConfig;
-  names: {
-    jobs: string;
-    connection: string;
-    sync: string;
-    poison: string;
-    events: string;
-    container: string;
-  };
+  /** What a separate worker process needs to build the same dependencies. */
+  spec: DepsSpec;
   /** Creates a queued job record without a message. */
   createJob(trigger: JobTrigger, commit?: string): Promise<string>;
   /** Creates a job record and queues its message, as the webhook and the API do. */
@@ -79,8 +61,6 @@ function decode(text: string): unknown {
 }
 
 export async function createSyncHarness(options: HarnessOptions = {}): Promise<SyncHarness> {
-  const connectionString = inject('azuriteConnectionString');
-  const storage: StorageConfig = { kind: 'connectionString', connectionString };
   const id = randomBytes(4).toString('hex');
   const names = {
     jobs: `syncjobs${id}`,
@@ -90,14 +70,30 @@ export async function createSyncHarness(options: HarnessOptions = {}): Promise<S
     events: `events-${id}`,
     container: `state-${id}`,
   };
-  const jobsTable = tableClient(storage, names.jobs);
-  const connectionTable = tableClient(storage, names.connection);
-  const [syncQueue, poisonQueue, eventsQueue] = [names.sync, names.poison, names.events].map((n) =>
-    queueClient(storage, n),
-  ) as [QueueClient, QueueClient, QueueClient];
-  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
-    names.container,
-  );
+  const server = await startGitHttpServer({ token: TOKEN });
+  const repo = await createTestRepo(server.root, 'acme/site');
+  const sandbox = await mkdtemp(join(tmpdir(), 'sync-sandbox-'));
+  const workspacePath = join(sandbox, 'workspace', 'root');
+  await mkdir(workspacePath, { recursive: true });
+  const emulator = options.backend === 'emulator' ? await startFilesEmulator() : undefined;
+  const spec: DepsSpec = {
+    azurite: inject('azuriteConnectionString'),
+    names,
+    workspace: emulator
+      ? { connectionString: emulator.connectionString, share: `ws${id}` }
+      : { path: workspacePath },
+    settings: {
+      token: TOKEN,
+      allowLocalRepos: true,
+      exclude: ['.git/**', '.github/**'],
+      concurrency: 8,
+      tempDir: sandbox,
+      leaseSeconds: 15,
+      busyRetrySeconds: 1,
+      ...options.settings,
+    },
+  };
+  const { jobsTable, connectionTable, syncQueue, poisonQueue, eventsQueue, container } = storageClients(spec);
   await Promise.all([
     jobsTable.createTable(),
     connectionTable.createTable(),
@@ -106,46 +102,10 @@ export async function createSyncHarness(options: HarnessOptions = {}): Promise<S
     eventsQueue.create(),
     container.create(),
   ]);
-
-  const server = await startGitHttpServer({ token: TOKEN });
-  const repo = await createTestRepo(server.root, 'acme/site');
-  const sandbox = await mkdtemp(join(tmpdir(), 'sync-sandbox-'));
-  const workspacePath = join(sandbox, 'workspace', 'root');
-  await mkdir(workspacePath, { recursive: true });
-  let emulator: FilesEmulator | undefined;
-  let store: WorkspaceStore;
-  if (options.backend === 'emulator') {
-    emulator = await startFilesEmulator();
-    store = createWorkspaceStore(
-      { backend: 'azure-files', share: `ws${id}`, connectionString: emulator.connectionString },
-      { retry: { maxTries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 20 } },
-    );
-  } else {
-    store = createWorkspaceStore({ backend: 'local', path: workspacePath });
-  }
-
-  const jobs = new JobStore(jobsTable);
-  const connections = new ConnectionStore(connectionTable);
-  await connections.connect(server.repoUrl(repo.name), repo.branch);
   const logs: string[] = [];
-  const deps: SyncDependencies = {
-    jobs,
-    connections,
-    syncQueue: new SyncQueue(syncQueue),
-    events: new EventQueue(eventsQueue),
-    state: container,
-    store,
-    settings: {
-      token: TOKEN,
-      allowLocalRepos: true,
-      exclude: ['.git/**', '.github/**'],
-      concurrency: 8,
-      leaseSeconds: 15,
-      busyRetrySeconds: 1,
-      ...options.settings,
-    },
-    log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
-  };
+  const deps = buildDependencies(spec, (event, fields) => logs.push(JSON.stringify({ event, ...fields })));
+  const { jobs, store } = deps;
+  await deps.connections.connect(server.repoUrl(repo.name), repo.branch);
 
   const harness: SyncHarness = {
     server,
@@ -158,8 +118,7 @@ export async function createSyncHarness(options: HarnessOptions = {}): Promise<S
     syncQueue,
     poisonQueue,
     logs,
-    storage,
-    names,
+    spec,
     async createJob(trigger, commit) {
       const job = await jobs.create({
         trigger,
