@@ -1,0 +1,124 @@
+// The sync against the Azure Files store (real @azure/storage-file-share client on the REST
+// emulator): request counts prove the cost rules (no content reads, writes proportional to the
+// change, nothing at all for a no-op), and injected storage faults show transient errors are
+// retried by the client while persistent ones fail the job with the path and the storage code,
+// after which the next delivery converges.
+
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FilesEmulator } from '../support/files-emulator/index.js';
+import { createSyncHarness, type SyncHarness } from './syncHarness.js';
+
+const WRITE_OPERATIONS = [
+  'createDirectory',
+  'createFile',
+  'putRange',
+  'setFileProperties',
+  'setFileMetadata',
+  'deleteFile',
+  'deleteDirectory',
+] as const;
+
+function writesIn(counts: FilesEmulator['counts']): number {
+  return WRITE_OPERATIONS.reduce((sum, op) => sum + (counts[op] ?? 0), 0);
+}
+
+describe('sync engine (Azure Files store on the emulator)', () => {
+  let h: SyncHarness;
+  let emulator: FilesEmulator;
+
+  beforeAll(async () => {
+    h = await createSyncHarness({ backend: 'emulator' });
+    emulator = h.emulator!;
+  });
+  afterAll(() => h.close());
+
+  async function syncOnce(trigger: 'push' | 'manual' = 'push') {
+    emulator.resetCounts();
+    const jobId = await h.enqueue(trigger);
+    const outcomes = await h.deliver();
+    const counts = { ...emulator.counts };
+    return { jobId, outcomes, counts, job: await h.job(jobId) };
+  }
+
+  it('full sync: one create per file plus its 4 MiB ranges, one per folder, no content reads', async () => {
+    await h.repo.writeAll({
+      'a/b/c/deep.txt': 'deep\n',
+      'a/sibling.md': '# sibling\n',
+      'big.bin': randomBytes(5 * 1024 * 1024),
+      'empty.txt': '',
+      'ünï cødé #%+.txt': 'names\n',
+    });
+    await h.repo.write('bin/tool', '#!/bin/sh\n', { executable: true });
+    await h.repo.symlink('escape', '../../x');
+    const commit = await h.repo.commitAndPush('content');
+    const { outcomes, counts, job } = await syncOnce();
+    expect(outcomes).toEqual(['succeeded']);
+    expect(job.counts).toMatchObject({ added: 7, skipped: 1 });
+    expect(counts.getFile ?? 0).toBe(0);
+    expect(counts.createFile).toBe(7);
+    expect(counts.createDirectory).toBe(4); // a, a/b, a/b/c, bin
+    // 5 MiB = two ranges; every non-empty file has at least one.
+    expect(counts.putRange).toBe(7);
+    await h.expectStoreEquals(commit, ['escape']);
+  });
+
+  it('a reconcile with nothing to do writes and reads nothing but listings', async () => {
+    const { outcomes, counts, job } = await syncOnce('manual');
+    expect(outcomes).toEqual(['succeeded']);
+    expect(job.counts).toMatchObject({ added: 0, updated: 0, deleted: 0, unchanged: 7 });
+    expect(writesIn(counts)).toBe(0);
+    expect(counts.getFile ?? 0).toBe(0);
+  });
+
+  it('a one-file change costs at most 3 writes and no downloads', async () => {
+    await h.repo.write('a/sibling.md', '# changed\n');
+    const commit = await h.repo.commitAndPush('one file');
+    const { counts, job } = await syncOnce();
+    expect(job.counts).toMatchObject({ added: 0, updated: 1, deleted: 0, unchanged: 6 });
+    expect(writesIn(counts)).toBeLessThanOrEqual(3);
+    expect(counts.getFile ?? 0).toBe(0);
+    await h.expectStoreEquals(commit, ['escape']);
+  });
+
+  it('a no-op push costs no storage writes and no clone', async () => {
+    const before = h.server.requests.length;
+    const { outcomes, counts } = await syncOnce();
+    expect(outcomes).toEqual(['skipped']);
+    expect(writesIn(counts)).toBe(0);
+    expect(counts.total).toBe(0);
+    expect(h.server.requests.length - before).toBeLessThanOrEqual(2);
+  });
+
+  it('a transient fault on the 50th write is retried by the client; the job succeeds', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 80; i++) files[`many/${i % 4}/f${i}.txt`] = `file ${i}\n`;
+    await h.repo.writeAll(files);
+    const commit = await h.repo.commitAndPush('80 files');
+    emulator.setFaults([{ kind: 'InternalError', operation: 'createFile', nth: 50 }]);
+    const { outcomes, job } = await syncOnce();
+    expect(outcomes).toEqual(['succeeded']);
+    expect(job.counts).toMatchObject({ added: 80 });
+    await h.expectStoreEquals(commit, ['escape']);
+  });
+
+  it('a persistent fault on the 50th write fails the attempt with path and code; the retry converges', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 80; i++) files[`more/${i % 4}/g${i}.txt`] = `file ${i}\n`;
+    await h.repo.writeAll(files);
+    await h.repo.remove('many/0');
+    const commit = await h.repo.commitAndPush('80 more files');
+    emulator.setFaults([{ kind: 'InternalError', operation: 'createFile', nth: 50, times: 1000 }]);
+    const first = await syncOnce();
+    expect(first.outcomes).toEqual([expect.stringMatching(/^threw STORAGE_ERROR/)]);
+    expect(first.job).toMatchObject({ status: 'queued', attempt: 1, error: { code: 'STORAGE_ERROR' } });
+    expect(first.job.error!.message).toMatch(/^Could not write "more\/\d\/g\d+\.txt": InternalError: /);
+
+    emulator.setFaults([]);
+    expect(await h.deliver()).toEqual(['succeeded']);
+    const job = await h.job(first.jobId);
+    expect(job).toMatchObject({ status: 'succeeded', attempt: 2, commitSynced: commit });
+    expect(job.counts).toMatchObject({ deleted: 20 });
+    await h.expectStoreEquals(commit, ['escape']);
+  });
+});
