@@ -24,7 +24,7 @@ const FILES = 600;
 
 /** The real local store, counting reads started and streams still open. */
 function countingStore(inner: WorkspaceStore) {
-  const counts = { started: 0, open: 0 };
+  const counts = { started: 0, open: 0, walking: 0 };
   const read = async (path: string, range?: ByteRange, signal?: AbortSignal): Promise<Readable> => {
     counts.started++;
     const stream = await inner.read(path, range, signal);
@@ -32,9 +32,18 @@ function countingStore(inner: WorkspaceStore) {
     stream.once('close', () => counts.open--);
     return stream;
   };
+  async function* walk(path: string) {
+    counts.walking++;
+    try {
+      yield* inner.walk(path);
+    } finally {
+      counts.walking--;
+    }
+  }
   const store = new Proxy(inner, {
     get: (target, key) => {
       if (key === 'read') return read;
+      if (key === 'walk') return walk;
       const value = Reflect.get(target, key) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -49,7 +58,11 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'zip-stream-'));
   await mkdir(join(root, 'data'));
   // Incompressible content, so the archive is as large as the data and takes a while to send.
-  for (let i = 0; i < FILES; i++) await writeFile(join(root, 'data', `f${i}.bin`), randomBytes(64 * 1024));
+  // Every 30th file is larger than ZIP_DEFAULTS.bufferFilesUpTo, so some reads are open streams.
+  for (let i = 0; i < FILES; i++) {
+    const size = i % 30 === 0 ? ZIP_DEFAULTS.bufferFilesUpTo + 512 * 1024 : 64 * 1024;
+    await writeFile(join(root, 'data', `f${String(i).padStart(3, '0')}.bin`), randomBytes(size));
+  }
 });
 
 afterAll(async () => {
@@ -71,7 +84,7 @@ it('stops every store read within a second when the client disconnects', async (
       let received = 0;
       response.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received > 2 * 1024 * 1024) {
+        if (received > 3 * 1024 * 1024) {
           request.destroy(); // the client goes away mid-download
           resolve();
         }
@@ -82,6 +95,7 @@ it('stops every store read within a second when the client disconnects', async (
 
   await sleep(1000);
   expect(counts.open).toBe(0);
+  expect(counts.walking).toBe(0); // the listing was closed, not left suspended
   const startedAfterASecond = counts.started;
   await sleep(300);
   expect(counts.started).toBe(startedAfterASecond);
