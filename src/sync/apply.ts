@@ -35,7 +35,9 @@ function levels(paths: string[]): string[][] {
   const groups = new Map<number, string[]>();
   for (const path of paths) {
     const depth = path.split('/').length;
-    groups.set(depth, [...(groups.get(depth) ?? []), path]);
+    const group = groups.get(depth);
+    if (group) group.push(path);
+    else groups.set(depth, [path]);
   }
   return [...groups.values()];
 }

@@ -78,9 +78,9 @@ export async function cloneBranch(
     const git = gitClient(dir, auth, options.signal);
     const commit = (await git.revparse(['HEAD'])).trim();
     const tree = parseLsTree(await git.raw(LS_TREE_ARGS));
-    const checkoutRoot = await realpath(dir);
+    const checkout = new CheckoutReader(await realpath(dir));
     const content = async (write: PlannedWrite) => {
-      const file = await readCheckedOut(checkoutRoot, write.path, write.size);
+      const file = await checkout.read(write.path, write.size);
       // Attributes (eol, filters) can make the checkout differ from the blob; git has the truth.
       return file ?? Buffer.from(await git.binaryCatFile(['blob', write.sha]));
     };
@@ -92,20 +92,46 @@ export async function cloneBranch(
   }
 }
 
+/** Files up to this size are read in one call; larger ones are streamed. */
+const BUFFERED_READ_BYTES = 1024 * 1024;
+
 /**
- * A stream of the regular file at root/relative when it has the expected size. Never follows a
- * link: not in the last segment (O_NOFOLLOW), not in a folder on the way (realpath must not move).
+ * Reads files from the checkout without following any link: not in the last segment
+ * (O_NOFOLLOW), not in a folder on the way (its realpath must be itself; checked once per folder).
  */
-async function readCheckedOut(root: string, relative: string, size: number): Promise<Readable | undefined> {
-  const path = join(root, relative);
-  const folder = await realpath(dirname(path)).catch(() => undefined);
-  if (folder !== dirname(path)) return undefined;
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
-  if (!handle) return undefined;
-  const stats = await handle.stat();
-  if (!stats.isFile() || stats.size !== size) {
-    await handle.close();
-    return undefined;
+class CheckoutReader {
+  readonly #folders = new Map<string, Promise<boolean>>();
+
+  constructor(private readonly root: string) {}
+
+  /** The regular file's content when it has the expected size, else undefined. */
+  async read(relative: string, size: number): Promise<Readable | Buffer | undefined> {
+    const path = join(this.root, relative);
+    if (!(await this.#folderIsReal(dirname(path)))) return undefined;
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+    if (!handle) return undefined;
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size !== size) {
+      await handle.close();
+      return undefined;
+    }
+    if (size > BUFFERED_READ_BYTES) return handle.createReadStream();
+    try {
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
-  return handle.createReadStream();
+
+  #folderIsReal(folder: string): Promise<boolean> {
+    let check = this.#folders.get(folder);
+    if (!check) {
+      check = realpath(folder).then(
+        (real) => real === folder,
+        () => false,
+      );
+      this.#folders.set(folder, check);
+    }
+    return check;
+  }
 }

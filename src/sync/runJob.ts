@@ -3,6 +3,7 @@
 // phases, the manifest, the "synced" event and the connection's LastSync* fields. The queue
 // function calls this and nothing else; tests call it the same way.
 
+import { setMaxListeners } from 'node:events';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ConnectionStore } from '../jobs/connectionStore.js';
 import type { JobStore } from '../jobs/jobStore.js';
@@ -100,6 +101,17 @@ interface Result {
   error?: { code: string; message: string };
   /** False when there is no connection record to report to. */
   connected?: boolean;
+  /** Milliseconds per phase, for the log (and the benchmark). */
+  phases?: Record<string, number>;
+}
+
+async function timed<T>(phases: Record<string, number>, name: string, step: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await step();
+  } finally {
+    phases[name] = Math.round(performance.now() - start);
+  }
 }
 
 async function sync(
@@ -119,7 +131,8 @@ async function sync(
   const url = validateRepositoryUrl(connection.repositoryUrl, settings.allowLocalRepos);
   const { branch } = connection;
 
-  const head = await lsRemoteHead(url, branch, auth);
+  const phases: Record<string, number> = {};
+  const head = await timed(phases, 'lsRemoteMs', () => lsRemoteHead(url, branch, auth));
   if (!head) throw new SyncError('BRANCH_NOT_FOUND', `Branch "${branch}" does not exist in the repository`);
   const manifestBlob = deps.state.getBlockBlobClient(MANIFEST_BLOB);
   const manifest = await readManifest(manifestBlob);
@@ -127,21 +140,24 @@ async function sync(
   // A push whose head is already in the workspace needs no clone. Manual and connect triggers
   // always reconcile, which is how drift gets repaired without a new commit.
   if (job.trigger === 'push' && sameSource && manifest.commit === head) {
-    return { status: 'skipped', commit: head };
+    return { status: 'skipped', commit: head, phases };
   }
 
-  const checkout = await cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal });
+  const checkout = await timed(phases, 'cloneMs', () =>
+    cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }),
+  );
   try {
-    const listing = [];
-    for await (const entry of store.walk('')) listing.push(entry);
+    const listing = await timed(phases, 'listMs', async () => {
+      const entries = [];
+      for await (const entry of store.walk('')) entries.push(entry);
+      return entries;
+    });
     const plan = planSync(checkout.tree, sameSource ? manifest : undefined, listing, {
       exclude: settings.exclude,
     });
-    const written = await applyPlan(plan, store, {
-      concurrency: settings.concurrency,
-      source: checkout.content,
-      signal,
-    });
+    const written = await timed(phases, 'applyMs', () =>
+      applyPlan(plan, store, { concurrency: settings.concurrency, source: checkout.content, signal }),
+    );
     const next: Manifest = {
       version: 1,
       repositoryUrl: url,
@@ -163,7 +179,7 @@ async function sync(
         deleted,
       });
     }
-    return { status: 'succeeded', commit: checkout.commit, counts, skipped: plan.skipped };
+    return { status: 'succeeded', commit: checkout.commit, counts, skipped: plan.skipped, phases };
   } finally {
     await checkout.remove();
   }
@@ -207,9 +223,15 @@ export async function runSyncMessage(
     return 'busy';
   }
 
+  // Every in-flight storage request listens to the lease's signal.
+  setMaxListeners(settings.concurrency * 4 + 16, lease.signal);
   const started = new Date();
   const attempt = job.attempt + 1;
-  const finish = async (status: SyncJob['status'], fields: Partial<SyncJob>, connected = true) => {
+  const finish = async (
+    status: SyncJob['status'],
+    fields: Partial<SyncJob>,
+    { connected = true, phases }: Pick<Result, 'connected' | 'phases'> = {},
+  ) => {
     const finished = new Date();
     const durationMs = finished.getTime() - started.getTime();
     await deps.jobs.update(job.id, { ...fields, status, finishedAt: finished.toISOString(), durationMs });
@@ -221,7 +243,7 @@ export async function runSyncMessage(
       lastSyncStatus: status,
       lastSyncError: fields.error?.message,
     });
-    log(`sync.${status}`, { jobId: job.id, attempt, durationMs, ...fields });
+    log(`sync.${status}`, { jobId: job.id, attempt, durationMs, ...fields, phases });
   };
 
   try {
@@ -237,7 +259,7 @@ export async function runSyncMessage(
         skippedTotal: result.skipped?.length,
         error: result.error,
       },
-      result.connected,
+      result,
     );
     return result.status;
   } catch (thrown) {

@@ -2,6 +2,7 @@
 // the test harness and a separate worker process (the "killed mid-sync" test) wire the very
 // same thing. No vitest imports here: a child process loads this file too.
 
+import { randomBytes } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
 import type { StorageConfig } from '../../src/config.js';
@@ -90,4 +91,42 @@ export function withWriteHooks(
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** Fresh names for one isolated set of tables, queues and state container. */
+export function uniqueNames(): DepsSpec['names'] {
+  const id = randomBytes(4).toString('hex');
+  return {
+    jobs: `syncjobs${id}`,
+    connection: `syncconn${id}`,
+    sync: `sync-${id}`,
+    poison: `sync-${id}-poison`,
+    events: `events-${id}`,
+    container: `state-${id}`,
+  };
+}
+
+/** Creates the spec's tables, queues and container. */
+export async function createResources(spec: DepsSpec): Promise<void> {
+  const c = storageClients(spec);
+  await Promise.all([
+    c.jobsTable.createTable(),
+    c.connectionTable.createTable(),
+    c.syncQueue.create(),
+    c.poisonQueue.create(),
+    c.eventsQueue.create(),
+    c.container.create(),
+  ]);
+}
+
+export async function deleteResources(spec: DepsSpec): Promise<void> {
+  const c = storageClients(spec);
+  await Promise.all([
+    c.jobsTable.deleteTable(),
+    c.connectionTable.deleteTable(),
+    c.syncQueue.delete(),
+    c.poisonQueue.delete(),
+    c.eventsQueue.delete(),
+    c.container.delete(),
+  ]);
 }

@@ -3,7 +3,6 @@
 // folder or the Azure Files emulator), and a delivery loop that hands queue messages to
 // runSyncMessage the way the Functions host does (base64 JSON, dequeueCount, poison queue).
 
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,15 @@ import type { WorkspaceStore } from '../../src/workspace/store.js';
 import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
-import { buildDependencies, storageClients, type DepsSpec, type TestDependencies } from './syncDeps.js';
+import {
+  buildDependencies,
+  createResources,
+  deleteResources,
+  storageClients,
+  uniqueNames,
+  type DepsSpec,
+  type TestDependencies,
+} from './syncDeps.js';
 
 export const TOKEN = 'ghp_sync_test_token_4f9c2b7e';
 export const MAX_DEQUEUE_COUNT = 5;
@@ -61,15 +68,8 @@ function decode(text: string): unknown {
 }
 
 export async function createSyncHarness(options: HarnessOptions = {}): Promise<SyncHarness> {
-  const id = randomBytes(4).toString('hex');
-  const names = {
-    jobs: `syncjobs${id}`,
-    connection: `syncconn${id}`,
-    sync: `sync-${id}`,
-    poison: `sync-${id}-poison`,
-    events: `events-${id}`,
-    container: `state-${id}`,
-  };
+  const names = uniqueNames();
+  const id = names.container.slice('state-'.length);
   const server = await startGitHttpServer({ token: TOKEN });
   const repo = await createTestRepo(server.root, 'acme/site');
   const sandbox = await mkdtemp(join(tmpdir(), 'sync-sandbox-'));
@@ -93,15 +93,8 @@ export async function createSyncHarness(options: HarnessOptions = {}): Promise<S
       ...options.settings,
     },
   };
-  const { jobsTable, connectionTable, syncQueue, poisonQueue, eventsQueue, container } = storageClients(spec);
-  await Promise.all([
-    jobsTable.createTable(),
-    connectionTable.createTable(),
-    syncQueue.create(),
-    poisonQueue.create(),
-    eventsQueue.create(),
-    container.create(),
-  ]);
+  const { syncQueue, poisonQueue, eventsQueue } = storageClients(spec);
+  await createResources(spec);
   const logs: string[] = [];
   const deps = buildDependencies(spec, (event, fields) => logs.push(JSON.stringify({ event, ...fields })));
   const { jobs, store } = deps;
@@ -210,14 +203,7 @@ export async function createSyncHarness(options: HarnessOptions = {}): Promise<S
       await server.stop();
       await repo.cleanup();
       await rm(sandbox, { recursive: true, force: true });
-      await Promise.all([
-        jobsTable.deleteTable(),
-        connectionTable.deleteTable(),
-        syncQueue.delete(),
-        poisonQueue.delete(),
-        eventsQueue.delete(),
-        container.delete(),
-      ]);
+      await deleteResources(spec);
     },
   };
   return harness;

@@ -1,0 +1,43 @@
+// Generated benchmark repositories: `files` files of incompressible bytes, 100 per folder under
+// two levels of folders, sizes drawn from a seeded generator (1–17 KiB, about 9 KiB on average:
+// ~90 MB for 10,000 files), committed and pushed to a bare repository the git server exports.
+
+import { randomBytes } from 'node:crypto';
+import { createTestRepo, type TestRepo } from '../../tests/support/gitRepos.js';
+
+/** Small deterministic PRNG (mulberry32), so every run generates the same sizes. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pathOf(i: number): string {
+  const folder = Math.floor(i / 100);
+  return `src/d${Math.floor(folder / 10)}/f${folder}/file-${i}.bin`;
+}
+
+export interface GeneratedRepo {
+  repo: TestRepo;
+  files: number;
+  bytes: number;
+  folders: number;
+}
+
+export async function generateRepo(root: string, files: number): Promise<GeneratedRepo> {
+  const repo = await createTestRepo(root, `bench/repo-${files}`);
+  const next = random(files);
+  let bytes = 0;
+  for (let i = 0; i < files; i++) {
+    const size = 1024 + Math.floor(next() * 16 * 1024);
+    bytes += size;
+    await repo.write(pathOf(i), randomBytes(size));
+  }
+  await repo.commitAndPush(`${files} files`);
+  const leafFolders = Math.ceil(files / 100);
+  return { repo, files: files + 1, bytes, folders: 1 + Math.ceil(leafFolders / 10) + leafFolders };
+}

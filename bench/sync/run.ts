@@ -1,0 +1,288 @@
+// Sync benchmarks (npm run bench -- sync [--quick]):
+//  1. Local store, full sync of a generated repository, side by side with the reference
+//     `git clone --depth 1` + `rsync -a` into an empty folder (target: at most 1.3x its time).
+//  2. Azure Files emulator with 5 ms latency per request: storage requests by operation and
+//     wall time for a full sync, a one-file change and a no-op push, for the real sync and for
+//     the original notes' algorithm (download and hash every file), with the cost targets.
+// Everything real: git over HTTP with token auth, Azurite for jobs/leases/manifest.
+
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startAzurite } from '../../src/dev/azurite.js';
+import { gitEnv } from '../../src/sync/gitAuth.js';
+import { runSyncMessage } from '../../src/sync/runJob.js';
+import type { JobTrigger } from '../../src/jobs/types.js';
+import { startFilesEmulator, type FilesEmulator } from '../../tests/support/files-emulator/index.js';
+import { startGitHttpServer } from '../../tests/support/gitHttpServer.js';
+import {
+  buildDependencies,
+  createResources,
+  deleteResources,
+  uniqueNames,
+  type DepsSpec,
+} from '../../tests/integration/syncDeps.js';
+import { median, report, type Row } from '../lib/report.js';
+import { generateRepo, pathOf, type GeneratedRepo } from './generate.js';
+import { naiveSync } from './naive.js';
+
+const run = promisify(execFile);
+const quick = process.argv.includes('--quick');
+const SIZES = quick ? [1000] : [1000, 10_000];
+const ITERATIONS = quick ? 3 : 5;
+const LATENCY_MS = 5;
+const CONCURRENCY = 16;
+const TOKEN = 'bench-token';
+const WRITE_OPS = [
+  'createDirectory',
+  'createFile',
+  'putRange',
+  'setFileProperties',
+  'setFileMetadata',
+  'deleteFile',
+  'deleteDirectory',
+] as const;
+
+const azurite = await startAzurite();
+const server = await startGitHttpServer({ token: TOKEN });
+const scratch = await mkdtemp(join(tmpdir(), 'bench-sync-'));
+const settings = {
+  token: TOKEN,
+  allowLocalRepos: true,
+  exclude: ['.git/**', '.github/**'],
+  concurrency: CONCURRENCY,
+  tempDir: scratch,
+};
+
+/** One isolated sync target: its own tables/queues/container and workspace, connected to the repo. */
+async function target(url: string, workspace: DepsSpec['workspace']) {
+  const spec: DepsSpec = { azurite: azurite.connectionString, names: uniqueNames(), workspace, settings };
+  await createResources(spec);
+  let phases: Record<string, number> = {};
+  const deps = buildDependencies(spec, (_event, fields) => {
+    if (fields.phases) phases = fields.phases as Record<string, number>;
+  });
+  await deps.connections.connect(url, 'main');
+  return {
+    /** Runs one job through the real entry point; returns wall ms and the phase timings. */
+    async sync(trigger: JobTrigger) {
+      const job = await deps.jobs.create({ trigger, repositoryUrl: url, branch: 'main' });
+      const start = performance.now();
+      const outcome = await runSyncMessage({ jobId: job.id, trigger }, deps, {
+        dequeueCount: 1,
+        maxDequeueCount: 5,
+      });
+      const ms = performance.now() - start;
+      if (outcome !== 'succeeded' && outcome !== 'skipped') throw new Error(`sync ended ${outcome}`);
+      return { ms, phases, outcome };
+    },
+    store: deps.store,
+    dispose: () => deleteResources(spec),
+  };
+}
+
+async function referenceRun(url: string): Promise<number> {
+  const dir = await mkdtemp(join(scratch, 'ref-'));
+  const start = performance.now();
+  await run(
+    'git',
+    ['clone', '--quiet', '--depth', '1', '--single-branch', '--no-tags', url, join(dir, 'clone')],
+    {
+      env: gitEnv({ token: TOKEN }),
+    },
+  );
+  await mkdir(join(dir, 'dest'));
+  await run('rsync', ['-a', '--exclude=.git', `${join(dir, 'clone')}/`, `${join(dir, 'dest')}/`]);
+  const ms = performance.now() - start;
+  await rm(dir, { recursive: true, force: true });
+  return ms;
+}
+
+async function localComparison(gen: GeneratedRepo, url: string): Promise<Row> {
+  const ours: number[] = [];
+  const reference: number[] = [];
+  const phases: Record<string, number>[] = [];
+  // One untimed round of each first: module loading, Azurite tables, the page cache.
+  for (let i = -1; i < ITERATIONS; i++) {
+    // Alternate who goes first, so neither always gets the warm cache.
+    const order = i % 2 === 0 ? ['ours', 'ref'] : ['ref', 'ours'];
+    for (const who of order) {
+      if (who === 'ref') {
+        const ms = await referenceRun(url);
+        if (i >= 0) reference.push(ms);
+        continue;
+      }
+      const path = await mkdtemp(join(scratch, 'ws-'));
+      const t = await target(url, { path });
+      const result = await t.sync('connect');
+      if (i >= 0) {
+        ours.push(result.ms);
+        phases.push(result.phases);
+      }
+      await t.dispose();
+      await rm(path, { recursive: true, force: true });
+    }
+  }
+  const ratio = median(ours) / median(reference);
+  return {
+    files: gen.files,
+    MB: Math.round(gen.bytes / 1e6),
+    sync_ms: Math.round(median(ours)),
+    of_which_clone_ms: Math.round(median(phases.map((p) => p.cloneMs ?? 0))),
+    of_which_apply_ms: Math.round(median(phases.map((p) => p.applyMs ?? 0))),
+    clone_rsync_ms: Math.round(median(reference)),
+    ratio,
+    target: '<= 1.3',
+    pass: ratio <= 1.3,
+  };
+}
+
+function writesOf(counts: FilesEmulator['counts']): number {
+  return WRITE_OPS.reduce((sum, op) => sum + (counts[op] ?? 0), 0);
+}
+
+interface Measured {
+  ms: number;
+  storageMs: number;
+  listMs: number;
+  counts: FilesEmulator['counts'];
+  gitRequests: number;
+}
+
+/** Full sync, one-file change and no-op push on a fresh share, with the real sync or the naive one. */
+async function emulatorScenarios(gen: GeneratedRepo, url: string, algorithm: 'sync' | 'naive') {
+  const emulator = await startFilesEmulator({ latencyMs: LATENCY_MS });
+  const t = await target(url, { connectionString: emulator.connectionString, share: `bench${Date.now()}` });
+  const measure = async (trigger: JobTrigger): Promise<Measured> => {
+    emulator.resetCounts();
+    const gitBefore = server.requests.length;
+    let ms: number;
+    let storageMs = NaN;
+    let listMs = NaN;
+    if (algorithm === 'sync') {
+      const result = await t.sync(trigger);
+      ms = result.ms;
+      const skipped = result.outcome === 'skipped';
+      listMs = skipped ? 0 : (result.phases.listMs ?? 0);
+      storageMs = skipped ? 0 : listMs + (result.phases.applyMs ?? 0);
+    } else {
+      const start = performance.now();
+      await naiveSync(url, 'main', TOKEN, t.store, CONCURRENCY);
+      ms = performance.now() - start;
+    }
+    return {
+      ms,
+      storageMs,
+      listMs,
+      counts: { ...emulator.counts },
+      gitRequests: server.requests.length - gitBefore,
+    };
+  };
+  const full = await measure('connect');
+  await gen.repo.write(pathOf(7), `changed at ${Date.now()}\n`);
+  await gen.repo.commitAndPush('one file');
+  const oneFile = await measure('push');
+  const noop = await measure('push');
+  await t.dispose();
+  await emulator.stop();
+  return { full, oneFile, noop };
+}
+
+function emulatorRow(gen: GeneratedRepo, algorithm: string, scenario: string, runs: Measured[]): Row {
+  const writes = median(runs.map((r) => writesOf(r.counts)));
+  const requests = median(runs.map((r) => r.counts.total));
+  const ideal = (requests * LATENCY_MS) / CONCURRENCY;
+  const storageMs = median(runs.map((r) => r.storageMs));
+  const listMs = median(runs.map((r) => r.listMs));
+  const reads = median(runs.map((r) => r.counts.getFile ?? 0));
+  const row: Row = {
+    files: gen.files,
+    algorithm,
+    scenario,
+    wall_ms: Math.round(median(runs.map((r) => r.ms))),
+    storage_ms: Number.isNaN(storageMs) ? '-' : Math.round(storageMs),
+    of_which_list_ms: Number.isNaN(listMs) ? '-' : Math.round(listMs),
+    requests,
+    writes,
+    lists: median(runs.map((r) => r.counts.list ?? 0)),
+    downloads: reads,
+    git_requests: median(runs.map((r) => r.gitRequests)),
+    ideal_ms: Math.round(ideal),
+  };
+  if (algorithm !== 'sync') return row;
+  // Each generated file is under 4 MiB and non-empty: one create and one range, plus one per folder.
+  const targets: Record<string, [string, boolean]> = {
+    full: [
+      `writes <= ${2 * gen.files + gen.folders}, 0 downloads`,
+      writes <= 2 * gen.files + gen.folders && reads === 0,
+    ],
+    'one file': ['writes <= 3, 0 downloads', writes <= 3 && reads === 0],
+    'no-op push': ['0 storage requests, no clone', requests === 0 && (row.git_requests as number) <= 2],
+  };
+  const [text, ok] = targets[scenario]!;
+  const timeOk = requests === 0 || storageMs <= 1.5 * ideal;
+  return {
+    ...row,
+    target: `${text}; storage_ms <= 1.5 x ideal`,
+    time_ratio: requests ? storageMs / ideal : 0,
+    pass: ok && timeOk,
+  };
+}
+
+const localRows: Row[] = [];
+const emulatorRows: Row[] = [];
+for (const files of SIZES) {
+  console.log(`generating ${files} files…`);
+  const gen = await generateRepo(server.root, files);
+  const url = server.repoUrl(gen.repo.name);
+  console.log('local store vs git clone + rsync…');
+  localRows.push(await localComparison(gen, url));
+  for (const algorithm of ['sync', 'naive'] as const) {
+    console.log(`emulator, ${algorithm}…`);
+    const runs = [];
+    for (let i = 0; i < ITERATIONS; i++) runs.push(await emulatorScenarios(gen, url, algorithm));
+    emulatorRows.push(
+      emulatorRow(
+        gen,
+        algorithm,
+        'full',
+        runs.map((r) => r.full),
+      ),
+    );
+    emulatorRows.push(
+      emulatorRow(
+        gen,
+        algorithm,
+        'one file',
+        runs.map((r) => r.oneFile),
+      ),
+    );
+    emulatorRows.push(
+      emulatorRow(
+        gen,
+        algorithm,
+        'no-op push',
+        runs.map((r) => r.noop),
+      ),
+    );
+  }
+  await gen.repo.cleanup();
+}
+
+const meta = {
+  quick,
+  iterations: ITERATIONS,
+  latencyMs: LATENCY_MS,
+  concurrency: CONCURRENCY,
+  statistic: 'median',
+};
+console.log('\nLocal store, full sync vs git clone --depth 1 + rsync -a');
+await report('sync-local', localRows, meta);
+console.log(`\nAzure Files emulator, ${LATENCY_MS} ms per request, concurrency ${CONCURRENCY}`);
+await report('sync-emulator', emulatorRows, meta);
+
+await server.stop();
+await azurite.stop();
+await rm(scratch, { recursive: true, force: true });
