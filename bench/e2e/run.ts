@@ -2,7 +2,8 @@
 // polling as host.json says), beside the same one-file sync run directly through
 // `runSyncMessage` in the same command: the runtime's overhead, median of N rounds.
 //
-//   npm run bench -- e2e [--rounds 10] [--files 1000] [--idle-ms 4000]
+//   npm run bench -- e2e [--rounds 10] [--files 1000] [--idle-ms 4000] [--job-poll-ms 50]
+//                        [--max-polling-ms <ms>]   (what-if: host.json's maxPollingInterval replaced)
 //
 // Each round pushes a one-file change to a 1,000-file repository, once per side (each side has
 // its own repository, workspace folder and Azurite, so no lease or manifest is shared), in
@@ -10,7 +11,7 @@
 // that steps through one polling interval, so the queue listener has backed off to
 // maxPollingInterval and deliveries land evenly over its poll cycle — a push to an idle app.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,25 +23,41 @@ import { startGitHttpServer } from '../../tests/support/gitHttpServer.js';
 import { median, percentile, report, type Row } from '../lib/report.js';
 import { createDirectSide, type DirectSample } from './direct.js';
 import { createBigRepo, pushOneFileChange } from './repo.js';
-import { createRuntimeSide, JOB_POLL_MS, type RuntimeSample } from './viaRuntime.js';
+import { createRuntimeSide, type RuntimeSample } from './viaRuntime.js';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '10' },
     files: { type: 'string', default: '1000' },
     'idle-ms': { type: 'string', default: '4000' },
+    'job-poll-ms': { type: 'string', default: '50' },
+    'max-polling-ms': { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
 const files = Number(values.files);
 const idleMs = Number(values['idle-ms']);
+const jobPollMs = Number(values['job-poll-ms']);
 const TOKEN = 'bench-e2e-token-5b1d';
 const SECRET = 'bench-e2e-webhook-secret';
 const BRANCH = 'main';
 const TARGET = { ratio: 1.2, plusMs: 500 };
-const { maxPollingIntervalMs } = loadHostConfig(join(REPO_ROOT, 'host.json'), {}).queues;
 
 const scratch = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
+/** host.json's TimeSpan form of a polling interval under a minute, e.g. 500 → 00:00:00.500. */
+function timeSpan(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 100 || ms >= 60_000) throw new Error('--max-polling-ms: 100 to 59999');
+  return `00:00:${String(Math.floor(ms / 1000)).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+}
+/** --max-polling-ms: run the app from a folder whose host.json differs only in maxPollingInterval. */
+const appDir = values['max-polling-ms'] === undefined ? undefined : join(scratch, 'app');
+if (appDir) {
+  const hostJson = JSON.parse(await readFile(join(REPO_ROOT, 'host.json'), 'utf8'));
+  hostJson.extensions.queues.maxPollingInterval = timeSpan(Number(values['max-polling-ms']));
+  await mkdir(appDir);
+  await writeFile(join(appDir, 'host.json'), JSON.stringify(hostJson, null, 2));
+}
+const { maxPollingIntervalMs } = loadHostConfig(join(appDir ?? REPO_ROOT, 'host.json'), {}).queues;
 /** The app settings both sides run with; only storage and workspace folder differ. */
 const settings = (storage: string, workspace: string): Record<string, string> => ({
   AzureWebJobsStorage: storage,
@@ -68,7 +85,10 @@ const urlA = git.repoUrl(repoA.name);
 const urlB = git.repoUrl(repoB.name);
 const workspaceA = join(scratch, 'workspace-runtime');
 const workspaceB = join(scratch, 'workspace-direct');
-const viaRuntime = await createRuntimeSide(settings(azuriteA.connectionString, workspaceA));
+const viaRuntime = await createRuntimeSide(settings(azuriteA.connectionString, workspaceA), {
+  jobPollMs,
+  appDir,
+});
 const direct = await createDirectSide(settings(azuriteB.connectionString, workspaceB));
 
 /** A sync that did not do exactly the one-file update pushed is not a measurement. */
@@ -167,7 +187,7 @@ const rows: Row[] = [
     a.map((s) => s.syncMs),
   ),
   stat(
-    `    job finished -> seen (job write, ${JOB_POLL_MS} ms client poll)`,
+    `    job finished -> seen (job write, ${jobPollMs} ms client poll)`,
     a.map((s) => s.seenAfterMs),
   ),
   stat(
@@ -199,7 +219,7 @@ await report('e2e', rows, {
   files,
   idleMs,
   maxPollingIntervalMs,
-  jobPollMs: JOB_POLL_MS,
+  jobPollMs,
   target: { ...TARGET, limitMs, met: medianA <= limitMs },
   samples: {
     runtime: a.map(({ job: _job, finishedAt: _f, ...s }) => s),

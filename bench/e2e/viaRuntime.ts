@@ -1,13 +1,12 @@
 // The measured side: the compiled `npm start` runtime as a child process, driven only over HTTP
 // the way GitHub and an operator would — connect, a signed push delivery, job polling.
 
+import { join } from 'node:path';
 import { buildPushPayload, deliver } from '../../src/dev/webhook.js';
 import type { SyncJob } from '../../src/jobs/types.js';
-import { startRuntime, waitFor, type Runtime } from '../../tests/e2e/support/runtime.js';
+import { REPO_ROOT, startRuntime, waitFor, type Runtime } from '../../tests/e2e/support/runtime.js';
 
 const FINISHED = ['succeeded', 'failed', 'skipped'];
-/** How often the client asks for the job; short next to the times measured. */
-export const JOB_POLL_MS = 25;
 
 export interface RuntimeSample {
   /** POST of the delivery → a GET that shows `succeeded`. */
@@ -46,8 +45,21 @@ async function json<T>(res: Response): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-export async function createRuntimeSide(settings: Record<string, string>): Promise<RuntimeSide> {
-  const runtime = await startRuntime({ env: settings });
+export interface RuntimeSideOptions {
+  /** How often the client asks for the job; short next to the times measured. */
+  jobPollMs: number;
+  /** A folder with another host.json to run the app with; the repository's when omitted. */
+  appDir?: string;
+}
+
+export async function createRuntimeSide(
+  settings: Record<string, string>,
+  { jobPollMs, appDir }: RuntimeSideOptions,
+): Promise<RuntimeSide> {
+  const runtime = await startRuntime({
+    env: settings,
+    ...(appDir && { cwd: appDir, args: ['--app', join(REPO_ROOT, 'dist', 'index.js')] }),
+  });
   const api = `${runtime.url}/api`;
 
   const finished = (jobId: string, timeoutMs: number) =>
@@ -58,7 +70,7 @@ export async function createRuntimeSide(settings: Record<string, string>): Promi
         return FINISHED.includes(job.status) ? job : undefined;
       },
       timeoutMs,
-      JOB_POLL_MS,
+      jobPollMs,
     );
   const expectSucceeded = (job: SyncJob) => {
     if (job.status !== 'succeeded')
