@@ -132,7 +132,7 @@ try {
             setTimeout(done, Math.max(0, runtimeIdleSince + idleMs + phaseMs - Date.now())),
           ),
       });
-      runtimeIdleSince = sample.finishedAt;
+      runtimeIdleSince = Date.parse(sample.job.finishedAt!);
       await check('runtime', workspaceA, change, sample.job);
       samples.runtime.push(sample);
     };
@@ -150,13 +150,16 @@ try {
       `round ${round + 1}/${rounds}: runtime ${a.totalMs.toFixed(0)} ms (queue wait ${a.queueWaitMs} ms), direct ${b.totalMs.toFixed(0)} ms`,
     );
   }
+} catch (error) {
+  console.error(`runtime output (tail):\n${viaRuntime.runtime.output().slice(-4000)}`);
+  throw error;
 } finally {
   await viaRuntime.stop();
   await Promise.all([azuriteA.stop(), azuriteB.stop(), git.stop()]);
   await Promise.all([repoA.cleanup(), repoB.cleanup(), rm(scratch, { recursive: true, force: true })]);
 }
 
-const stat = (measure: string, values: number[]): Row => ({
+const stat = ([measure, values]: [string, number[]]): Row => ({
   measure,
   median_ms: median(values),
   p90_ms: percentile(values, 90),
@@ -170,38 +173,16 @@ const limitMs = TARGET.ratio * medianB + TARGET.plusMs;
 // starts; what is left is the message waiting for the poll.
 const pollingMs = median(a.map((s) => s.queueWaitMs)) - median(b.map((s) => s.beforeStartMs));
 const rows: Row[] = [
-  stat(
-    '(a) runtime: webhook POST -> GET shows succeeded',
-    a.map((s) => s.totalMs),
-  ),
-  stat(
-    '    POST -> 202 (verify, dedupe, job, enqueue)',
-    a.map((s) => s.intakeMs),
-  ),
-  stat(
-    '    job queued -> started (queue poll, job read, lease)',
-    a.map((s) => s.queueWaitMs),
-  ),
-  stat(
-    '    job started -> finished (the sync)',
-    a.map((s) => s.syncMs),
-  ),
-  stat(
-    `    job finished -> seen (job write, ${jobPollMs} ms client poll)`,
-    a.map((s) => s.seenAfterMs),
-  ),
-  stat(
-    '(b) direct: runSyncMessage wall time',
-    b.map((s) => s.totalMs),
-  ),
-  stat(
-    '    call -> job started (job read, lease)',
-    b.map((s) => s.beforeStartMs),
-  ),
-  stat(
-    '    job started -> finished (the sync)',
-    b.map((s) => s.syncMs),
-  ),
+  ...(<[string, number[]][]>[
+    ['(a) runtime: webhook POST -> GET shows succeeded', a.map((s) => s.totalMs)],
+    ['    POST -> 202 (verify, dedupe, job, enqueue)', a.map((s) => s.intakeMs)],
+    ['    job queued -> started (queue poll, job read, lease)', a.map((s) => s.queueWaitMs)],
+    ['    job started -> finished (the sync)', a.map((s) => s.syncMs)],
+    [`    job finished -> seen (job write, ${jobPollMs} ms client poll)`, a.map((s) => s.seenAfterMs)],
+    ['(b) direct: runSyncMessage wall time', b.map((s) => s.totalMs)],
+    ['    call -> job started (job read, lease)', b.map((s) => s.beforeStartMs)],
+    ['    job started -> finished (the sync)', b.map((s) => s.syncMs)],
+  ]).map(stat),
   {
     measure: `queue polling in (a) (maxPollingInterval ${maxPollingIntervalMs} ms), est.`,
     median_ms: pollingMs,
@@ -222,7 +203,7 @@ await report('e2e', rows, {
   jobPollMs,
   target: { ...TARGET, limitMs, met: medianA <= limitMs },
   samples: {
-    runtime: a.map(({ job: _job, finishedAt: _f, ...s }) => s),
+    runtime: a.map(({ job: _job, ...s }) => s),
     direct: b.map(({ job: _job, ...s }) => s),
   },
 });

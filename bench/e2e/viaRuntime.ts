@@ -20,8 +20,6 @@ export interface RuntimeSample {
   /** Job `finishedAt` → the GET that saw it: the final job write plus the client's poll lag. */
   seenAfterMs: number;
   job: SyncJob;
-  /** When the runtime was last seen finishing a job (epoch ms), for the idle gap before the next. */
-  finishedAt: number;
 }
 
 export interface RuntimeSide {
@@ -111,7 +109,6 @@ export async function createRuntimeSide(
         syncMs: job.durationMs!,
         seenAfterMs: seenAt - Date.parse(job.finishedAt!),
         job,
-        finishedAt: Date.parse(job.finishedAt!),
       };
     },
     stop: async () => void (await runtime.stop()),
