@@ -356,6 +356,9 @@ describe('secret literals', () => {
     ]);
     expect(findSecretLiterals('  GITHUB_WEBHOOK_SECRET: ${GITHUB_WEBHOOK_SECRET:-hunter2}')).toHaveLength(1);
     expect(findSecretLiterals('"GITHUB_TOKEN": "abc"')).toHaveLength(1);
+    expect(findSecretLiterals('export GITHUB_WEBHOOK_SECRET="$(openssl rand -hex 32)"')).toEqual([]);
+    expect(findSecretLiterals('export GITHUB_TOKEN=github_pat_...')).toEqual([]);
+    expect(findSecretLiterals('export GITHUB_TOKEN=abc...def')).toHaveLength(1);
     expect(findSecretLiterals(`x\nAccountKey=${otherKey};`)).toEqual([
       { line: 2, reason: 'storage account key' },
     ]);

@@ -29,7 +29,13 @@ function assignedValue(line: string, name: string): string | undefined {
 }
 
 function isPlaceholder(value: string): boolean {
-  return value === '' || /^\$\{[A-Za-z_][A-Za-z0-9_]*(:?-)?\}$/.test(value) || /^<[^>]*>$/.test(value);
+  return (
+    value === '' ||
+    /^\$\{[A-Za-z_][A-Za-z0-9_]*(:?-)?\}$/.test(value) ||
+    /^<[^>]*>$/.test(value) ||
+    /^"?\$\(.*\)"?(\s|$)/.test(value) || // a shell command that makes the value, e.g. $(openssl rand -hex 32)
+    /^[A-Za-z_]*\.\.\.$/.test(value) // an elided example such as github_pat_...
+  );
 }
 
 export function findSecretLiterals(text: string): SecretFinding[] {
