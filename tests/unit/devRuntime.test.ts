@@ -106,7 +106,7 @@ describe('host.json', () => {
       newBatchThreshold: 0,
       maxDequeueCount: 5,
       visibilityTimeoutMs: 30_000,
-      maxPollingIntervalMs: 2_000,
+      maxPollingIntervalMs: 500,
       messageEncoding: 'base64',
       processingLeaseMs: 600_000,
     });
