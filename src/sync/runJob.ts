@@ -235,6 +235,8 @@ export async function runSyncMessage(
     const finished = new Date();
     const durationMs = finished.getTime() - started.getTime();
     await deps.jobs.update(job.id, { ...fields, status, finishedAt: finished.toISOString(), durationMs });
+    const { skippedPaths: _listedOnTheJob, ...logged } = fields;
+    log(`sync.${status}`, { jobId: job.id, attempt, durationMs, ...logged, phases });
     if (!connected) return;
     await deps.connections.recordSync({
       lastSyncCommit: fields.commitSynced,
@@ -243,25 +245,13 @@ export async function runSyncMessage(
       lastSyncStatus: status,
       lastSyncError: fields.error?.message,
     });
-    log(`sync.${status}`, { jobId: job.id, attempt, durationMs, ...fields, phases });
   };
 
+  let result: Result;
   try {
     await deps.jobs.update(job.id, { status: 'running', startedAt: started.toISOString(), attempt });
     log('sync.started', { jobId: job.id, attempt, trigger: job.trigger });
-    const result = await sync(job, deps, lease.leaseId, lease.signal);
-    await finish(
-      result.status,
-      {
-        commitSynced: result.commit || undefined,
-        counts: result.counts,
-        skippedPaths: result.skipped,
-        skippedTotal: result.skipped?.length,
-        error: result.error,
-      },
-      result,
-    );
-    return result.status;
+    result = await sync(job, deps, lease.leaseId, lease.signal);
   } catch (thrown) {
     const error = jobError(lease.signal.aborted ? lease.signal.reason : thrown, { token: settings.token });
     if (delivery.dequeueCount >= delivery.maxDequeueCount) {
@@ -275,4 +265,17 @@ export async function runSyncMessage(
   } finally {
     await lease.release();
   }
+  // Outside the try: the workspace is done; if recording fails, a redelivery finds it synced.
+  await finish(
+    result.status,
+    {
+      commitSynced: result.commit || undefined,
+      counts: result.counts,
+      skippedPaths: result.skipped,
+      skippedTotal: result.skipped?.length,
+      error: result.error,
+    },
+    result,
+  );
+  return result.status;
 }
