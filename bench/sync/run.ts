@@ -15,7 +15,7 @@ import { startAzurite } from '../../src/dev/azurite.js';
 import { gitEnv } from '../../src/sync/gitAuth.js';
 import { runSyncMessage } from '../../src/sync/runJob.js';
 import type { JobTrigger } from '../../src/jobs/types.js';
-import { startFilesEmulator, type FilesEmulator } from '../../tests/support/files-emulator/index.js';
+import type { FilesEmulator } from '../../tests/support/files-emulator/index.js';
 import { startGitHttpServer } from '../../tests/support/gitHttpServer.js';
 import {
   buildDependencies,
@@ -26,6 +26,7 @@ import {
 } from '../../tests/integration/syncDeps.js';
 import { median, report, type Row } from '../lib/report.js';
 import { generateRepo, pathOf, type GeneratedRepo } from './generate.js';
+import { startEmulatorProcess } from './emulatorProcess.js';
 import { naiveSync } from './naive.js';
 
 const run = promisify(execFile);
@@ -153,10 +154,10 @@ interface Measured {
 
 /** Full sync, one-file change and no-op push on a fresh share, with the real sync or the naive one. */
 async function emulatorScenarios(gen: GeneratedRepo, url: string, algorithm: 'sync' | 'naive') {
-  const emulator = await startFilesEmulator({ latencyMs: LATENCY_MS });
+  const emulator = await startEmulatorProcess(LATENCY_MS);
   const t = await target(url, { connectionString: emulator.connectionString, share: `bench${Date.now()}` });
   const measure = async (trigger: JobTrigger): Promise<Measured> => {
-    emulator.resetCounts();
+    await emulator.resetCounts();
     const gitBefore = server.requests.length;
     let ms: number;
     let storageMs = NaN;
@@ -176,7 +177,7 @@ async function emulatorScenarios(gen: GeneratedRepo, url: string, algorithm: 'sy
       ms,
       storageMs,
       listMs,
-      counts: { ...emulator.counts },
+      counts: await emulator.counts(),
       gitRequests: server.requests.length - gitBefore,
     };
   };

@@ -117,7 +117,13 @@ class CheckoutReader {
     }
     if (size > BUFFERED_READ_BYTES) return handle.createReadStream();
     try {
-      return await handle.readFile();
+      const content = Buffer.allocUnsafe(size);
+      for (let offset = 0; offset < size;) {
+        const { bytesRead } = await handle.read(content, offset, size - offset, offset);
+        if (bytesRead === 0) return undefined; // shrank under us: let git answer
+        offset += bytesRead;
+      }
+      return content;
     } finally {
       await handle.close();
     }
