@@ -4,6 +4,7 @@
 // blob the workspace lease is taken on, so only the lease holder can replace it.
 
 import type { BlockBlobClient } from '@azure/storage-blob';
+import { SyncError } from './errors.js';
 
 export interface ManifestEntry {
   sha: string;
@@ -45,8 +46,17 @@ export async function writeManifest(
   leaseId: string,
 ): Promise<void> {
   const body = Buffer.from(JSON.stringify(manifest));
-  await blob.upload(body, body.length, {
-    conditions: { leaseId },
-    blobHTTPHeaders: { blobContentType: 'application/json' },
-  });
+  try {
+    await blob.upload(body, body.length, {
+      conditions: { leaseId },
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 409 || status === 412) {
+      // Someone else holds the workspace now; their sync decides what the manifest says.
+      throw new SyncError('LEASE_LOST', 'The workspace lease was lost before the manifest was written');
+    }
+    throw error;
+  }
 }

@@ -75,15 +75,16 @@ export function buildDependencies(spec: DepsSpec, log: SyncDependencies['log']):
 /** The same store, with a hook run when each write starts and when it has finished. */
 export function withWriteHooks(
   store: WorkspaceStore,
-  hooks: { before?: (path: string) => void; after?: (path: string) => void },
+  /** A hook may return a promise; the write waits for it. */
+  hooks: { before?: (path: string) => unknown; after?: (path: string) => unknown },
 ): WorkspaceStore {
   return new Proxy(store, {
     get(target, property) {
       if (property === 'write') {
         return async (...args: Parameters<WorkspaceStore['write']>) => {
-          hooks.before?.(args[0]);
+          await hooks.before?.(args[0]);
           const entry = await target.write(...args);
-          hooks.after?.(args[0]);
+          await hooks.after?.(args[0]);
           return entry;
         };
       }

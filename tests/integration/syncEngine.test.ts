@@ -227,6 +227,35 @@ describe('sync engine (local store)', () => {
     await h.events();
   });
 
+  it('a sync that loses its lease to another worker fails the attempt instead of writing the manifest', async () => {
+    await h.repo.write('lost.txt', 'lost\n');
+    const commit = await h.repo.commitAndPush('lease lost');
+    const blob = h.deps.state.getBlockBlobClient(MANIFEST_BLOB);
+    const realStore = h.deps.store;
+    let thief: Promise<unknown> | undefined;
+    h.deps.store = withWriteHooks(realStore, {
+      before: () =>
+        // Another worker breaks the lease and takes the workspace while this sync is writing.
+        (thief ??= blob
+          .getBlobLeaseClient()
+          .breakLease(0)
+          .then(() => acquireLease(blob, { durationSeconds: 15 }))),
+    });
+    const jobId = await h.enqueue('push', commit);
+    try {
+      expect(await h.deliver()).toEqual([expect.stringMatching(/^threw LEASE_LOST/)]);
+    } finally {
+      h.deps.store = realStore;
+    }
+    expect(await h.job(jobId)).toMatchObject({ status: 'queued', error: { code: 'LEASE_LOST' } });
+    const held = (await thief) as Awaited<ReturnType<typeof acquireLease>>;
+    await held!.release();
+    expect(await h.deliver()).toEqual(['succeeded']);
+    expect(await h.job(jobId)).toMatchObject({ status: 'succeeded', attempt: 2, commitSynced: commit });
+    await h.expectStoreEquals(commit, skippedPaths);
+    await h.events();
+  });
+
   it('failures are retried; the last allowed delivery marks the job failed and the message is poisoned', async () => {
     const commit = await h.repo.head();
     const token = h.deps.settings.token;
