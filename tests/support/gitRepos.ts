@@ -150,6 +150,26 @@ export async function createTestRepo(
   return repo;
 }
 
+/** The regular files under root (links and other special files left out), with their exec bit. */
+export async function readFolderFiles(root: string): Promise<Map<string, ArchivedFile>> {
+  const files = new Map<string, ArchivedFile>();
+  const visit = async (relative: string) => {
+    for (const name of await readdir(join(root, relative))) {
+      const path = relative ? `${relative}/${name}` : name;
+      const stats = await lstat(join(root, path));
+      if (stats.isDirectory()) await visit(path);
+      else if (stats.isFile()) {
+        files.set(path, {
+          content: await readFile(join(root, path)),
+          executable: (stats.mode & 0o100) !== 0,
+        });
+      }
+    }
+  };
+  await visit('');
+  return files;
+}
+
 /** Extracts `git archive <commit>` and returns its regular files, read without following links. */
 export async function archiveFiles(gitDir: string, commit: string): Promise<Map<string, ArchivedFile>> {
   const out = await mkdtemp(join(tmpdir(), 'git-archive-'));
@@ -159,22 +179,7 @@ export async function archiveFiles(gitDir: string, commit: string): Promise<Map<
       const child = execFile('tar', ['-x', '-C', out], (error) => (error ? reject(error) : resolve()));
       child.stdin?.end(tar);
     });
-    const files = new Map<string, ArchivedFile>();
-    const visit = async (relative: string) => {
-      for (const name of await readdir(join(out, relative))) {
-        const path = relative ? `${relative}/${name}` : name;
-        const stats = await lstat(join(out, path));
-        if (stats.isDirectory()) await visit(path);
-        else if (stats.isFile()) {
-          files.set(path, {
-            content: await readFile(join(out, path)),
-            executable: (stats.mode & 0o100) !== 0,
-          });
-        }
-      }
-    };
-    await visit('');
-    return files;
+    return await readFolderFiles(out);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

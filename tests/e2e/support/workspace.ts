@@ -2,29 +2,14 @@
 // with `git archive` of a commit.
 
 import { execFile } from 'node:child_process';
-import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ArchivedFile } from '../../support/gitRepos.js';
+import { readFolderFiles, type ArchivedFile } from '../../support/gitRepos.js';
 
-export async function readTree(root: string): Promise<Map<string, ArchivedFile>> {
-  const files = new Map<string, ArchivedFile>();
-  const visit = async (relative: string) => {
-    for (const name of await readdir(join(root, relative))) {
-      const path = relative ? `${relative}/${name}` : name;
-      const stats = await lstat(join(root, path));
-      if (stats.isDirectory()) await visit(path);
-      else
-        files.set(path, {
-          content: await readFile(join(root, path)),
-          executable: (stats.mode & 0o100) !== 0,
-        });
-    }
-  };
-  await visit('');
-  return files;
-}
+/** Every regular file of a workspace folder (crash leftovers included: they must not be there). */
+export const readTree = readFolderFiles;
 
 /** Paths with their text and exec bit, sorted, so a failed comparison reads well. */
 export function describeTree(files: Map<string, ArchivedFile>, withMode = true): string[] {
