@@ -3,9 +3,9 @@
 // Each step pushes something, syncs, and checks the workspace equals the commit's tree.
 
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJob } from '../../src/jobs/types.js';
 import { MANIFEST_BLOB } from '../../src/sync/runJob.js';
 import { acquireLease } from '../../src/sync/lease.js';
@@ -36,9 +36,13 @@ describe('sync engine (local store)', () => {
     await h.close();
   });
 
-  async function expectUntouchedOutside() {
+  // Nothing outside the workspace is written, whatever links the repository holds.
+  afterEach(async () => {
     expect(await readFile(outside.sentinel, 'utf8')).toBe(outside.content);
-  }
+    expect(await readdir(join(h.sandbox, 'workspace'))).toEqual(['root', 'x']);
+    // Clones live in SYNC_TEMP_DIR (the sandbox here) only while a sync runs, failed ones included.
+    expect((await readdir(h.sandbox)).filter((name) => name.startsWith('workspace-sync-'))).toEqual([]);
+  });
 
   async function expectNoSecrets(job: SyncJob) {
     const text = JSON.stringify(job);
@@ -91,7 +95,6 @@ describe('sync engine (local store)', () => {
     expect(job.startedAt && job.finishedAt && job.durationMs! >= 0).toBeTruthy();
     await h.expectStoreEquals(commit, skippedPaths);
     expect((await stat(join(h.workspacePath, 'scripts/run.sh'))).mode & 0o111).toBe(0o111);
-    await expectUntouchedOutside();
     await expectNoSecrets(job);
 
     expect(await h.events()).toEqual([
