@@ -31,7 +31,10 @@ export function createServices(config: Config): Services {
   return {
     config,
     jobs: new JobStore(tableClient(storage, TABLES.jobs)),
-    connections: new ConnectionStore(tableClient(storage, TABLES.connection)),
+    connections: new ConnectionStore(
+      tableClient(storage, TABLES.connection),
+      config.github.defaultConnection,
+    ),
     dedupe: new Dedupe(tableClient(storage, TABLES.dedupe)),
     syncQueue: new SyncQueue(queueClient(storage, QUEUES.sync)),
     events: new EventQueue(queueClient(storage, QUEUES.events)),

@@ -38,7 +38,10 @@ interface JobEntity {
   deliveryId?: string;
 }
 
-function toEntity(job: Partial<SyncJob> & { id: string }): JobEntity {
+/** A patch may set error to null: the attempt that finally succeeded clears the earlier one's error. */
+export type JobPatch = Partial<Omit<SyncJob, 'id' | 'error'>> & { error?: SyncJob['error'] | null };
+
+function toEntity(job: JobPatch & { id: string }): JobEntity {
   return compact({
     partitionKey: PARTITION,
     rowKey: job.id,
@@ -56,7 +59,8 @@ function toEntity(job: Partial<SyncJob> & { id: string }): JobEntity {
     finishedAt: job.finishedAt,
     durationMs: job.durationMs,
     attempt: job.attempt,
-    error: toJson(job.error),
+    // Merge updates skip absent properties, so clearing needs a value: '' reads back as no error.
+    error: job.error === null ? '' : toJson(job.error),
     deliveryId: job.deliveryId,
   } as JobEntity);
 }
@@ -123,7 +127,7 @@ export class JobStore {
   }
 
   /** Merges the given fields into the record and returns the whole record. */
-  async update(id: string, patch: Partial<Omit<SyncJob, 'id'>>): Promise<SyncJob> {
+  async update(id: string, patch: JobPatch): Promise<SyncJob> {
     await this.table.updateEntity(toEntity({ ...patch, id }), 'Merge');
     const job = await this.get(id);
     if (!job) throw new Error(`Job ${id} vanished during update`);

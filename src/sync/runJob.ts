@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ConnectionStore } from '../jobs/connectionStore.js';
-import type { JobStore } from '../jobs/jobStore.js';
+import type { JobPatch, JobStore } from '../jobs/jobStore.js';
 import type { EventQueue, SyncQueue } from '../jobs/queues.js';
 import type { JobCounts, SyncJob, SyncMessage } from '../jobs/types.js';
 import { validateRepositoryUrl } from '../github/repository.js';
@@ -229,7 +229,7 @@ export async function runSyncMessage(
   const attempt = job.attempt + 1;
   const finish = async (
     status: SyncJob['status'],
-    fields: Partial<SyncJob>,
+    fields: JobPatch,
     { connected = true, phases }: Pick<Result, 'connected' | 'phases'> = {},
   ) => {
     const finished = new Date();
@@ -273,7 +273,7 @@ export async function runSyncMessage(
       counts: result.counts,
       skippedPaths: result.skipped,
       skippedTotal: result.skipped?.length,
-      error: result.error,
+      error: result.error ?? null,
     },
     result,
   );

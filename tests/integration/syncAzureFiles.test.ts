@@ -119,6 +119,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     const job = await h.job(first.jobId);
     expect(job).toMatchObject({ status: 'succeeded', attempt: 2, commitSynced: commit });
     expect(job.counts).toMatchObject({ deleted: 20 });
+    expect(job.error).toBeUndefined(); // the first attempt's error does not outlive the success
     await h.expectStoreEquals(commit, ['escape']);
   });
 });
