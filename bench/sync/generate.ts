@@ -4,17 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createTestRepo, type TestRepo } from '../../tests/support/gitRepos.js';
-
-/** Small deterministic PRNG (mulberry32), so every run generates the same sizes. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../lib/random.js';
 
 export function pathOf(i: number): string {
   const folder = Math.floor(i / 100);

@@ -15,7 +15,7 @@ import { startAzurite } from '../../src/dev/azurite.js';
 import { gitEnv } from '../../src/sync/gitAuth.js';
 import { runSyncMessage } from '../../src/sync/runJob.js';
 import type { JobTrigger } from '../../src/jobs/types.js';
-import type { FilesEmulator } from '../../tests/support/files-emulator/index.js';
+import { writeRequests, type FilesEmulator } from '../../tests/support/files-emulator/index.js';
 import { startGitHttpServer } from '../../tests/support/gitHttpServer.js';
 import {
   buildDependencies,
@@ -36,15 +36,6 @@ const ITERATIONS = quick ? 3 : 5;
 const LATENCY_MS = 5;
 const CONCURRENCY = 16;
 const TOKEN = 'bench-token';
-const WRITE_OPS = [
-  'createDirectory',
-  'createFile',
-  'putRange',
-  'setFileProperties',
-  'setFileMetadata',
-  'deleteFile',
-  'deleteDirectory',
-] as const;
 
 const azurite = await startAzurite();
 const server = await startGitHttpServer({ token: TOKEN });
@@ -140,10 +131,6 @@ async function localComparison(gen: GeneratedRepo, url: string): Promise<Row> {
   };
 }
 
-function writesOf(counts: FilesEmulator['counts']): number {
-  return WRITE_OPS.reduce((sum, op) => sum + (counts[op] ?? 0), 0);
-}
-
 interface Measured {
   ms: number;
   storageMs: number;
@@ -192,7 +179,7 @@ async function emulatorScenarios(gen: GeneratedRepo, url: string, algorithm: 'sy
 }
 
 function emulatorRow(gen: GeneratedRepo, algorithm: string, scenario: string, runs: Measured[]): Row {
-  const writes = median(runs.map((r) => writesOf(r.counts)));
+  const writes = median(runs.map((r) => writeRequests(r.counts)));
   const requests = median(runs.map((r) => r.counts.total));
   const ideal = (requests * LATENCY_MS) / CONCURRENCY;
   const storageMs = median(runs.map((r) => r.storageMs));

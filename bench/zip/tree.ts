@@ -3,23 +3,13 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { random } from '../lib/random.js';
 
 const WORDS = (
   'const let function return if else for while import export from await async class new this ' +
   'true false null undefined string number object array map filter reduce console log error ' +
   'workspace file path folder sync branch commit tree blob stream archive entry config value'
 ).split(' ');
-
-/** Small deterministic PRNG (mulberry32), so every run generates the same tree. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 1 MiB pool of source-like text; files are windows of it (fast to generate, realistic to deflate). */
 function textPool(next: () => number): string {

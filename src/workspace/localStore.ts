@@ -91,15 +91,7 @@ export class LocalWorkspaceStore implements WorkspaceStore {
   }
 
   async write(path: string, body: Readable | Buffer, options: WriteOptions = {}): Promise<Entry> {
-    const parent = await this.#parent(path);
-    if (parent.real === undefined) {
-      throw new StoreError(
-        'PARENT_NOT_FOUND',
-        path,
-        `The parent of ${path} is not a directory`,
-        parent.problem,
-      );
-    }
+    const parent = await this.#existingParent(path);
     const target = this.#join(parent.real, nameOf(path));
     if ((await lstatOrUndefined(target))?.isDirectory()) {
       throw new StoreError('IS_DIRECTORY', path, `${path} is a directory`);
@@ -136,15 +128,7 @@ export class LocalWorkspaceStore implements WorkspaceStore {
   }
 
   async makeDirectory(path: string): Promise<void> {
-    const parent = await this.#parent(path);
-    if (parent.real === undefined) {
-      throw new StoreError(
-        'PARENT_NOT_FOUND',
-        path,
-        `The parent of ${path} is not a directory`,
-        parent.problem,
-      );
-    }
+    const parent = await this.#existingParent(path);
     if (path === '') return; // #parent created the root
     const target = this.#join(parent.real, nameOf(path));
     try {
@@ -230,6 +214,20 @@ export class LocalWorkspaceStore implements WorkspaceStore {
     } catch (error) {
       return { problem: (error as NodeJS.ErrnoException).code ?? 'ENOENT' };
     }
+  }
+
+  /** Like #parent, for writes: PARENT_NOT_FOUND (with the reason) when the parent cannot be used. */
+  async #existingParent(path: string): Promise<{ real: string }> {
+    const parent = await this.#parent(path);
+    if (parent.real === undefined) {
+      throw new StoreError(
+        'PARENT_NOT_FOUND',
+        path,
+        `The parent of ${path} is not a directory`,
+        parent.problem,
+      );
+    }
+    return parent;
   }
 
   /** The real path of an existing directory at path; NOT_FOUND / NOT_A_DIRECTORY otherwise. */

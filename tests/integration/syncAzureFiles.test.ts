@@ -6,22 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FilesEmulator } from '../support/files-emulator/index.js';
+import { writeRequests, type FilesEmulator } from '../support/files-emulator/index.js';
 import { createSyncHarness, type SyncHarness } from './syncHarness.js';
-
-const WRITE_OPERATIONS = [
-  'createDirectory',
-  'createFile',
-  'putRange',
-  'setFileProperties',
-  'setFileMetadata',
-  'deleteFile',
-  'deleteDirectory',
-] as const;
-
-function writesIn(counts: FilesEmulator['counts']): number {
-  return WRITE_OPERATIONS.reduce((sum, op) => sum + (counts[op] ?? 0), 0);
-}
 
 describe('sync engine (Azure Files store on the emulator)', () => {
   let h: SyncHarness;
@@ -67,7 +53,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     const { outcomes, counts, job } = await syncOnce('manual');
     expect(outcomes).toEqual(['succeeded']);
     expect(job.counts).toMatchObject({ added: 0, updated: 0, deleted: 0, unchanged: 7 });
-    expect(writesIn(counts)).toBe(0);
+    expect(writeRequests(counts)).toBe(0);
     expect(counts.getFile ?? 0).toBe(0);
   });
 
@@ -76,7 +62,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     const commit = await h.repo.commitAndPush('one file');
     const { counts, job } = await syncOnce();
     expect(job.counts).toMatchObject({ added: 0, updated: 1, deleted: 0, unchanged: 6 });
-    expect(writesIn(counts)).toBeLessThanOrEqual(3);
+    expect(writeRequests(counts)).toBeLessThanOrEqual(3);
     expect(counts.getFile ?? 0).toBe(0);
     await h.expectStoreEquals(commit, ['escape']);
   });
@@ -85,7 +71,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     const before = h.server.requests.length;
     const { outcomes, counts } = await syncOnce();
     expect(outcomes).toEqual(['skipped']);
-    expect(writesIn(counts)).toBe(0);
+    expect(writeRequests(counts)).toBe(0);
     expect(counts.total).toBe(0);
     expect(h.server.requests.length - before).toBeLessThanOrEqual(2);
   });

@@ -15,6 +15,21 @@ import { errorXml } from './xml.js';
 
 export type { FaultRule, Operation } from './faults.js';
 
+/** Operations that change the share: what "storage writes" means in tests and benchmarks. */
+export const WRITE_OPERATIONS = [
+  'createDirectory',
+  'createFile',
+  'putRange',
+  'setFileProperties',
+  'setFileMetadata',
+  'deleteFile',
+  'deleteDirectory',
+] as const satisfies readonly Operation[];
+
+export function writeRequests(counts: FilesEmulator['counts']): number {
+  return WRITE_OPERATIONS.reduce((sum, op) => sum + (counts[op] ?? 0), 0);
+}
+
 export interface FilesEmulatorOptions {
   /** Delay before every response. */
   latencyMs?: number;
