@@ -26,7 +26,7 @@ import {
 } from '../../tests/integration/syncDeps.js';
 import { median, report, type Row } from '../lib/report.js';
 import { generateRepo, pathOf, type GeneratedRepo } from './generate.js';
-import { startEmulatorProcess } from './emulatorProcess.js';
+import { startEmulatorProcess } from '../lib/emulatorProcess.js';
 import { naiveSync } from './naive.js';
 
 const run = promisify(execFile);

@@ -1,10 +1,11 @@
 // ZIP download benchmarks, each against a reference measured side by side in the same run:
 //  1. local store vs Info-ZIP `zip -qr -6` of the same 10,000-file folder (throughput ratio);
-//  2. the azure-files store on the Files emulator with injected latency vs the ideal
-//     files x latency / prefetch window;
-//  3. peak RSS growth streaming 100 MB and 1 GB workspaces vs collecting the ZIP in memory.
+//  2. the azure-files store on the Files emulator (its own process) with injected latency vs the
+//     ideal files x latency / prefetch window, broken down into walk, downloads and the full ZIP;
+//  3. RSS growth zipping 100 MB and 1 GB workspaces, streamed vs collected in memory.
 //
-//   npm run bench -- zip [--rounds 3] [--files 10000] [--mb 100] [--large-mb 1024] [--latency 5] [--skip-rss]
+//   npm run bench -- zip [--rounds 3] [--files 10000] [--mb 100] [--large-mb 1024] [--latency 5]
+//                        [--only throughput,latency,rss]
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,13 +17,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { createWorkspaceStore } from '../../src/workspace/createStore.js';
 import { LocalWorkspaceStore } from '../../src/workspace/localStore.js';
-import type { WorkspaceStore } from '../../src/workspace/store.js';
+import type { Entry, WorkspaceStore } from '../../src/workspace/store.js';
 import { ZIP_DEFAULTS, zipFolder, type ZipOptions } from '../../src/workspace/zip.js';
-import { startFilesEmulator } from '../../tests/support/files-emulator/index.js';
+import { startEmulatorProcess } from '../lib/emulatorProcess.js';
 import { median, report, type Row } from '../lib/report.js';
 import { generateTree } from './tree.js';
 
 const run = promisify(execFile);
+const SECTIONS = ['throughput', 'latency', 'rss'] as const;
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
@@ -30,27 +32,35 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '100' },
     'large-mb': { type: 'string', default: '1024' },
     latency: { type: 'string', default: '5' },
-    'skip-rss': { type: 'boolean', default: false },
+    only: { type: 'string', default: SECTIONS.join(',') },
   },
 });
 const rounds = Number(values.rounds);
 const files = Number(values.files);
 const latencyMs = Number(values.latency);
+const only = new Set(values.only.split(','));
+for (const name of only) {
+  if (!SECTIONS.includes(name as (typeof SECTIONS)[number])) {
+    throw new Error(`--only takes ${SECTIONS.join(', ')}; got ${name}`);
+  }
+}
 const MB = 1024 * 1024;
 
 const scratch = await mkdtemp(join(tmpdir(), 'bench-zip-'));
 const rows: Row[] = [];
 const meta: Record<string, unknown> = { rounds, files, latencyMs, zip: ZIP_DEFAULTS };
 
+const discard = (counter: { bytes: number }) =>
+  new Writable({ write: (chunk: Buffer, _e, done) => ((counter.bytes += chunk.length), done()) });
+
 async function timeOurs(
   store: WorkspaceStore,
   options: ZipOptions = {},
 ): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
-  let bytes = 0;
-  const sink = new Writable({ write: (chunk: Buffer, _e, done) => ((bytes += chunk.length), done()) });
-  await pipeline(zipFolder(store, '', options), sink);
-  return { ms: performance.now() - started, bytes };
+  const counter = { bytes: 0 };
+  await pipeline(zipFolder(store, '', options), discard(counter));
+  return { ms: performance.now() - started, bytes: counter.bytes };
 }
 
 async function timeInfoZip(root: string): Promise<{ ms: number; bytes: number }> {
@@ -62,10 +72,8 @@ async function timeInfoZip(root: string): Promise<{ ms: number; bytes: number }>
   return { ms, bytes: (await stat(out)).size };
 }
 
-try {
-  // 1. Throughput against Info-ZIP, rounds interleaved so both see the same machine load.
-  const tree = join(scratch, 'tree');
-  const dataBytes = await generateTree(tree, { files, totalBytes: Number(values.mb) * MB });
+/** Throughput against Info-ZIP, rounds interleaved so both see the same machine load. */
+async function throughput(tree: string, dataBytes: number): Promise<void> {
   const local = new LocalWorkspaceStore(tree);
   const samples = { infozip: [] as number[], ours: [] as number[], ours6: [] as number[] };
   const sizes = { infozip: 0, ours: 0, ours6: 0 };
@@ -78,7 +86,6 @@ try {
     samples.ours6.push(ours6.ms);
     Object.assign(sizes, { infozip: reference.bytes, ours: ours.bytes, ours6: ours6.bytes });
   }
-  const throughput = (ms: number) => dataBytes / MB / (ms / 1000);
   const infozipMs = median(samples.infozip);
   for (const [name, label] of [
     ['infozip', 'Info-ZIP zip -qr -6 (reference)'],
@@ -92,72 +99,148 @@ try {
       files,
       dataMB: dataBytes / MB,
       medianMs: ms,
-      MBps: throughput(ms),
+      MBps: dataBytes / MB / (ms / 1000),
       zipMB: sizes[name] / MB,
       ratioVsInfoZip: infozipMs / ms,
     });
   }
+}
 
-  // 2. Latency: the azure-files store on the emulator, every request delayed.
-  const emulator = await startFilesEmulator();
+/**
+ * The azure-files store on the emulator, every request delayed, broken down so the ZIP's time can
+ * be read against its parts: the walk alone (listing requests), the downloads alone (every file
+ * read `prefetch` at a time, no archive: what files x latency / window models), and both again at
+ * 0 ms, where what is left is CPU: the SDK per request, compression, and the emulator process,
+ * which shares the machine's cores. cpuMs is this process's CPU (all threads) during the phase.
+ */
+async function latency(tree: string): Promise<void> {
+  const emulator = await startEmulatorProcess(0);
   try {
     const remote = createWorkspaceStore({
       backend: 'azure-files',
       share: 'bench',
       connectionString: emulator.connectionString,
     });
-    await copyStore(local, remote);
-    emulator.setLatency(latencyMs);
-    emulator.resetCounts();
-    const remoteMs: number[] = [];
-    for (let round = 0; round < rounds; round++) remoteMs.push((await timeOurs(remote)).ms);
-    const ideal = (files * latencyMs) / ZIP_DEFAULTS.prefetch;
-    const ms = median(remoteMs);
-    rows.push({
-      bench: 'latency',
-      case: `emulator, ${latencyMs} ms per request, prefetch ${ZIP_DEFAULTS.prefetch}`,
-      files,
-      medianMs: ms,
-      idealMs: ideal,
-      ratioVsIdeal: ms / ideal,
-      requestsPerRound: emulator.counts.total / rounds,
-    });
+    await copyStore(new LocalWorkspaceStore(tree), remote);
+    const entries: Entry[] = [];
+    for await (const entry of remote.walk('')) entries.push(entry);
+    const phases = [
+      ['walk', latencyMs, () => timeWalk(remote)],
+      ['downloads', latencyMs, () => timeDownloads(remote, entries)],
+      ['downloads', 0, () => timeDownloads(remote, entries)],
+      ['zip', 0, () => timeOurs(remote)],
+      ['zip', latencyMs, () => timeOurs(remote)],
+    ] as const;
+    const samples = phases.map(() => ({
+      ms: [] as number[],
+      cpuMs: [] as number[],
+      emulatorCpuMs: [] as number[],
+      requests: [] as number[],
+    }));
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, [, delay, measure]] of phases.entries()) {
+        await emulator.setLatency(delay);
+        await emulator.resetCounts();
+        const emulatorCpu = await emulator.cpuMs();
+        const cpu = process.cpuUsage();
+        const { ms } = await measure();
+        const { user, system } = process.cpuUsage(cpu);
+        samples[i]!.ms.push(ms);
+        samples[i]!.cpuMs.push((user + system) / 1000);
+        samples[i]!.emulatorCpuMs.push((await emulator.cpuMs()) - emulatorCpu);
+        samples[i]!.requests.push((await emulator.counts()).total);
+      }
+    }
+    const window = ZIP_DEFAULTS.prefetch;
+    const ideal = (files * latencyMs) / window;
+    for (const [i, [phase, delay]] of phases.entries()) {
+      const ms = median(samples[i]!.ms);
+      rows.push({
+        bench: 'latency',
+        case: `emulator process, ${delay} ms/request: ${phase}`,
+        files,
+        medianMs: ms,
+        idealMs: ideal,
+        ratioVsIdeal: ms / ideal,
+        requestsPerRound: median(samples[i]!.requests),
+        cpuMs: median(samples[i]!.cpuMs),
+        emulatorCpuMs: median(samples[i]!.emulatorCpuMs),
+      });
+    }
+    meta.latencyIdeal = `files x latency / prefetch = ${files} x ${latencyMs} / ${window} ms`;
   } finally {
     await emulator.stop();
   }
+}
 
-  // 3. Memory: peak RSS growth in a fresh process per run.
-  if (!values['skip-rss']) {
-    for (const mb of [Number(values.mb), Number(values['large-mb'])]) {
-      const root = join(scratch, `rss-${mb}`);
-      const bytes = await generateTree(root, {
-        files: Math.max(1000, Math.round(mb * 10)),
-        totalBytes: mb * MB,
-        seed: mb,
-      });
-      for (const mode of ['memory', 'stream'] as const) {
-        const child = fileURLToPath(new URL('./rssChild.ts', import.meta.url));
-        const { stdout } = await run(process.execPath, ['--import', 'tsx', child, mode, root], {
-          maxBuffer: MB,
-        });
-        const result = JSON.parse(stdout) as {
-          baselineMb: number;
-          peakMb: number;
-          zipBytes: number;
-          ms: number;
-        };
-        rows.push({
-          bench: 'rss',
-          case: mode === 'stream' ? 'streamed ZIP' : 'ZIP collected in memory (reference)',
-          dataMB: bytes / MB,
-          zipMB: result.zipBytes / MB,
-          baselineMB: result.baselineMb,
-          peakMB: result.peakMb,
-          growthMB: result.peakMb - result.baselineMb,
-        });
-      }
-      await rm(root, { recursive: true, force: true });
+async function timeWalk(store: WorkspaceStore): Promise<{ ms: number }> {
+  const started = performance.now();
+  for await (const entry of store.walk('')) void entry;
+  return { ms: performance.now() - started };
+}
+
+/** Every file read and drained, ZIP_DEFAULTS.prefetch at a time, listing excluded. */
+async function timeDownloads(store: WorkspaceStore, entries: Entry[]): Promise<{ ms: number }> {
+  const queue = entries.filter((e) => e.type === 'file').reverse();
+  const started = performance.now();
+  const worker = async () => {
+    for (let entry = queue.pop(); entry; entry = queue.pop()) {
+      await pipeline(await store.read(entry.path), discard({ bytes: 0 }));
     }
+  };
+  await Promise.all(Array.from({ length: ZIP_DEFAULTS.prefetch }, worker));
+  return { ms: performance.now() - started };
+}
+
+/** RSS growth in a fresh process per run (see rssChild.ts); trees are generated once per run. */
+async function rss(trees: { root: string; bytes: number }[]): Promise<void> {
+  const child = fileURLToPath(new URL('./rssChild.ts', import.meta.url));
+  const modes = [
+    ['memory', [], 'ZIP collected in memory (reference)'],
+    ['stream', [], 'streamed ZIP'],
+    // Diagnostic: with a 1 MB young generation, what is left is what the ZIP itself holds.
+    ['stream', ['--max-semi-space-size=1'], 'streamed ZIP, --max-semi-space-size=1'],
+  ] as const;
+  for (const { root, bytes } of trees) {
+    for (const [mode, flags, label] of modes) {
+      const { stdout } = await run(
+        process.execPath,
+        ['--expose-gc', ...flags, '--import', 'tsx', child, mode, root],
+        { maxBuffer: MB },
+      );
+      const result = JSON.parse(stdout) as {
+        baselineMb: number;
+        peakMb: number;
+        zipBytes: number;
+        ms: number;
+      };
+      rows.push({
+        bench: 'rss',
+        case: label,
+        dataMB: bytes / MB,
+        zipMB: result.zipBytes / MB,
+        baselineMB: result.baselineMb,
+        peakMB: result.peakMb,
+        growthMB: result.peakMb - result.baselineMb,
+        ms: result.ms,
+      });
+    }
+  }
+}
+
+try {
+  const tree = join(scratch, 'tree');
+  const dataBytes = await generateTree(tree, { files, totalBytes: Number(values.mb) * MB });
+  if (only.has('throughput')) await throughput(tree, dataBytes);
+  if (only.has('latency')) await latency(tree);
+  if (only.has('rss')) {
+    const largeMb = Number(values['large-mb']);
+    const large = join(scratch, 'large');
+    const largeBytes = await generateTree(large, { files: largeMb * 10, totalBytes: largeMb * MB, seed: 7 });
+    await rss([
+      { root: tree, bytes: dataBytes },
+      { root: large, bytes: largeBytes },
+    ]);
   }
   await report('zip', rows, meta);
 } finally {

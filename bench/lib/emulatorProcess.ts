@@ -1,17 +1,22 @@
 // The Azure Files emulator in a process of its own, so its request handling does not share the
-// measured sync's event loop (as the real service would not). Driven over IPC:
-// {op: 'counts' | 'reset' | 'stop'}; the first message it sends is {url, connectionString}.
+// measured code's event loop (as the real service would not). Driven over IPC:
+// {op: 'counts' | 'reset' | 'latency' | 'cpu' | 'stop', ms?}; the first message it sends is {url, connectionString}.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFilesEmulator, type FilesEmulator } from '../../tests/support/files-emulator/index.js';
 
 type Counts = FilesEmulator['counts'];
+type Message = { op: 'counts' | 'reset' | 'latency' | 'cpu' | 'stop'; ms?: number };
 
 export interface RemoteEmulator {
   connectionString: string;
   counts(): Promise<Counts>;
   resetCounts(): Promise<void>;
+  /** Delay before every response from now on (e.g. 0 while a benchmark fills the share). */
+  setLatency(ms: number): Promise<void>;
+  /** The emulator process's CPU time so far (user + system), to see what it took from the machine. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -21,18 +26,20 @@ export async function startEmulatorProcess(latencyMs: number): Promise<RemoteEmu
   });
   const replies: ((value: unknown) => void)[] = [];
   child.on('message', (message) => replies.shift()?.(message));
-  const ask = <T>(op?: string) =>
+  const ask = <T>(message?: Message) =>
     new Promise<T>((resolve) => {
       replies.push(resolve as (value: unknown) => void);
-      if (op) child.send({ op });
+      if (message) child.send(message);
     });
   const { connectionString } = await ask<{ connectionString: string }>();
   return {
     connectionString,
-    counts: () => ask<Counts>('counts'),
-    resetCounts: () => ask<void>('reset'),
+    counts: () => ask<Counts>({ op: 'counts' }),
+    resetCounts: () => ask<void>({ op: 'reset' }),
+    setLatency: (ms) => ask<void>({ op: 'latency', ms }),
+    cpuMs: () => ask<number>({ op: 'cpu' }),
     stop: async () => {
-      await ask('stop');
+      await ask({ op: 'stop' });
       await new Promise((resolve) => child.once('exit', resolve));
     },
   };
@@ -40,11 +47,19 @@ export async function startEmulatorProcess(latencyMs: number): Promise<RemoteEmu
 
 if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
   const emulator = await startFilesEmulator({ latencyMs: Number(process.argv[2]) });
-  process.on('message', async (message: { op: string }) => {
+  process.on('message', async (message: Message) => {
     if (message.op === 'counts') process.send!({ ...emulator.counts });
     if (message.op === 'reset') {
       emulator.resetCounts();
       process.send!({});
+    }
+    if (message.op === 'latency') {
+      emulator.setLatency(message.ms ?? 0);
+      process.send!({});
+    }
+    if (message.op === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send!((user + system) / 1000);
     }
     if (message.op === 'stop') {
       await emulator.stop();
