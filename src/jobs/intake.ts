@@ -39,11 +39,23 @@ export async function queueJob(
 }
 
 /**
+ * A job still `queued` and never started this long after it was queued lost its message (the
+ * intake died between writing the job and queueing it); a redelivery may replace it. A job that
+ * is merely waiting for another sync's lease and gets replaced costs one skipped run.
+ */
+export const ORPHANED_AFTER_MS = 10 * 60_000;
+
+function isOrphaned(job: SyncJob, now = Date.now()): boolean {
+  return job.status === 'queued' && job.attempt === 0 && now - Date.parse(job.queuedAt) > ORPHANED_AFTER_MS;
+}
+
+/**
  * Accepts one verified push delivery. Two markers are claimed with insert-if-absent: the
- * delivery id (GitHub retries and redeliveries: a duplicate forever) and the pushed commit on
- * the connected repository and branch (a duplicate only while its job is still queued, so a
- * later force-push back to an older commit is synced again). Concurrent identical deliveries
- * make exactly one job.
+ * delivery id (GitHub retries and redeliveries: a duplicate for as long as its job exists) and
+ * the pushed commit on the connected repository and branch (a duplicate only while its job is
+ * still queued, so a later force-push back to an older commit is synced again). A marker whose
+ * job never came to be (the intake died half-way) is taken over. Concurrent identical
+ * deliveries make exactly one job.
  */
 export async function acceptPush(
   deps: IntakeDeps,
@@ -51,9 +63,16 @@ export async function acceptPush(
   deliveryId: string | undefined,
 ): Promise<PushOutcome> {
   const jobId = newJobId();
-  const stillQueued = async (holderId: string) => (await deps.jobs.get(holderId))?.status === 'queued';
+  const exists = async (holderId: string) => {
+    const job = await deps.jobs.get(holderId);
+    return job !== undefined && !isOrphaned(job);
+  };
+  const stillQueued = async (holderId: string) => {
+    const job = await deps.jobs.get(holderId);
+    return job?.status === 'queued' && !isOrphaned(job);
+  };
   const markers: Marker[] = [
-    ...(deliveryId ? [{ kind: 'delivery' as const, key: deliveryId }] : []),
+    ...(deliveryId ? [{ kind: 'delivery' as const, key: deliveryId, holderIsCurrent: exists }] : []),
     {
       kind: 'commit',
       key: `${push.repositoryFullName.toLowerCase()}#${push.branch}#${push.after}`,

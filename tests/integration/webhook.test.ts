@@ -215,6 +215,34 @@ describe('POST /api/github/webhook', () => {
     expect(await queued()).toHaveLength(1);
   });
 
+  it('takes over markers whose job never came to be (the intake died half-way)', async () => {
+    const payload = pushPayload();
+    const id = randomUUID();
+    const markers = [
+      { kind: 'delivery' as const, key: id },
+      { kind: 'commit' as const, key: `acme/site#main#${payload.after}` },
+    ];
+    expect(await services.dedupe.claimAll(markers, '0000000000000-deadbeef')).toBeUndefined();
+    const res = await deliver({ body: JSON.stringify(payload), id });
+    expect(res.status).toBe(202);
+    expect(res.body.jobId).not.toBe('0000000000000-deadbeef');
+    expect(await queued()).toHaveLength(1);
+  });
+
+  it('replaces a job that has sat queued, never started, for longer than ORPHANED_AFTER_MS', async () => {
+    const { ORPHANED_AFTER_MS } = await import('../../src/jobs/intake.js');
+    const payload = pushPayload();
+    const id = randomUUID();
+    const first = await deliver({ body: JSON.stringify(payload), id });
+    expect((await deliver({ body: JSON.stringify(payload), id })).body.duplicate).toBe(true);
+    await services.jobs.update(first.body.jobId, {
+      queuedAt: new Date(Date.now() - ORPHANED_AFTER_MS - 1000).toISOString(),
+    });
+    const again = await deliver({ body: JSON.stringify(payload), id });
+    expect(again.status).toBe(202);
+    expect(again.body.jobId).not.toBe(first.body.jobId);
+  });
+
   it('never logs the secret, the signature or the token', async () => {
     const body = JSON.stringify(pushPayload());
     const signature = sign(SECRET, body);
