@@ -55,10 +55,16 @@ function metadataFor(
 
 const isNotFound = (error: unknown) => (error as { statusCode?: number })?.statusCode === 404;
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits ms, or less when signal aborts; the abort listener goes when the wait ends either way. */
+export const abortableSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 function startQueueTrigger(options: {
@@ -173,7 +179,7 @@ function startQueueTrigger(options: {
         break;
       }
       if (messages.length === 0) {
-        await sleep(delay, stopping.signal);
+        await abortableSleep(delay, stopping.signal);
         delay = Math.min(delay * 2, opts.maxPollingIntervalMs);
         continue;
       }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadHostConfig, parseTimeSpan } from '../../src/dev/hostConfig.js';
-import { decodeMessage } from '../../src/dev/queueHost.js';
+import { abortableSleep, decodeMessage } from '../../src/dev/queueHost.js';
 import { compileTemplate } from '../../src/dev/routes.js';
 import { parseArgs, resolveSettings, wantsLocalAzurite } from '../../src/dev/settings.js';
 
@@ -123,5 +123,17 @@ describe('queue message decoding', () => {
     expect(decodeMessage('{"a":1}', 'base64')).toBeUndefined();
     expect(decodeMessage('abc', 'base64')).toBeUndefined();
     expect(decodeMessage('{"a":1}', 'none')).toBe('{"a":1}');
+  });
+});
+
+describe('queue polling waits', () => {
+  it('leave no abort listener behind, however many polls run (a listener per poll leaked before)', async () => {
+    const { getEventListeners } = await import('node:events');
+    const stopping = new AbortController();
+    for (let i = 0; i < 20; i++) await abortableSleep(1, stopping.signal);
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
+    const waiting = abortableSleep(60_000, stopping.signal);
+    stopping.abort();
+    await waiting; // ends at once on abort
   });
 });
