@@ -16,6 +16,7 @@ import { createLogger } from './log.js';
 import { buildRoutes } from './routes.js';
 import { parseArgs, resolveSettings } from './settings.js';
 import { startStorage } from './storage.js';
+import { ensureStorage } from '../jobs/storageClients.js';
 import { queueTriggers, startQueueTriggers } from './queueHost.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   for (const [name, value] of Object.entries(settings.values)) process.env[name] = value;
   const storage = await startStorage(process.env.AzureWebJobsStorage, args.persist, appDir);
   process.env.AzureWebJobsStorage = storage.connectionString;
+  // Stand in for the deployment, which creates the queues, tables and state container in Azure:
+  // /api/health reports "up" from the first request, not after the first sync.
+  await ensureStorage({ kind: 'connectionString', connectionString: storage.connectionString });
   if (process.env.WORKSPACE_BACKEND === 'local' && process.env.WORKSPACE_PATH) {
     process.env.WORKSPACE_PATH = resolve(appDir, process.env.WORKSPACE_PATH);
     mkdirSync(process.env.WORKSPACE_PATH, { recursive: true });

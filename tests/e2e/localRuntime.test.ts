@@ -124,6 +124,12 @@ describe('npm start, end to end', () => {
     if (workspace) await rm(workspace, { recursive: true, force: true });
   });
 
+  it('0. reports healthy from the first request', async () => {
+    const health = await api(runtime, 'GET', 'health');
+    expect(health.status, await health.clone().text()).toBe(200);
+    expect(((await health.json()) as { status: string }).status).toBe('healthy');
+  });
+
   it('1. connects a token-protected repository and syncs the head into the workspace', async () => {
     const jobId = await connect(runtime, git.repoUrl('acme/site'));
     const job = await waitForJob(runtime, jobId);

@@ -1,6 +1,7 @@
 // Pure parts of the local runtime: route templates, settings resolution, host.json reading,
 // queue message decoding.
 
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,10 +129,9 @@ describe('queue message decoding', () => {
 
 describe('queue polling waits', () => {
   it('leave no abort listener behind, however many polls run (a listener per poll leaked before)', async () => {
-    const { getEventListeners } = await import('node:events');
     const stopping = new AbortController();
     for (let i = 0; i < 20; i++) await abortableSleep(1, stopping.signal);
-    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
+    expect(EventEmitter.getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
     const waiting = abortableSleep(60_000, stopping.signal);
     stopping.abort();
     await waiting; // ends at once on abort
