@@ -35,7 +35,7 @@ export function createServices(config: Config): Services {
       tableClient(storage, TABLES.connection),
       config.github.defaultConnection,
     ),
-    dedupe: new Dedupe(tableClient(storage, TABLES.dedupe)),
+    dedupe: new Dedupe(tableClient(storage, TABLES.jobs)),
     syncQueue: new SyncQueue(queueClient(storage, QUEUES.sync)),
     events: new EventQueue(queueClient(storage, QUEUES.events)),
     state: stateContainer(storage),

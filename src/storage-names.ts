@@ -10,7 +10,6 @@ export const QUEUES = {
 export const TABLES = {
   jobs: 'SyncJobs',
   connection: 'Connection',
-  dedupe: 'Dedupe',
 } as const;
 
 /** Blob container for sync leases, edit locks and the manifest (kept out of the workspace itself). */

@@ -21,8 +21,8 @@ var mountPaths = {
 var queueNames = ['workspace-sync', 'workspace-sync-poison', 'workspace-events']
 
 @export()
-@description('Tables: sync jobs, the repository connection, webhook delivery dedupe.')
-var tableNames = ['SyncJobs', 'Connection', 'Dedupe']
+@description('Tables: sync jobs (with their webhook dedupe markers) and the repository connection.')
+var tableNames = ['SyncJobs', 'Connection']
 
 @export()
 @description('Blob container for sync leases, edit locks and the manifest.')

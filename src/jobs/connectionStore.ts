@@ -25,6 +25,21 @@ export class ConnectionStore {
     private readonly fallback?: { repositoryUrl: string; branch: string },
   ) {}
 
+  #recent?: { at: number; value: Promise<Connection | undefined> };
+
+  /** The connection as this instance read it at most maxAgeMs ago (a fresh read otherwise). */
+  async getRecent(maxAgeMs: number): Promise<Connection | undefined> {
+    if (!this.#recent || Date.now() - this.#recent.at > maxAgeMs) {
+      this.#recent = { at: Date.now(), value: this.get() };
+    }
+    try {
+      return await this.#recent.value;
+    } catch (error) {
+      this.#recent = undefined;
+      throw error;
+    }
+  }
+
   async get(): Promise<Connection | undefined> {
     const stored = await this.getStored();
     if (stored || !this.fallback) return stored;
@@ -74,6 +89,7 @@ export class ConnectionStore {
       { partitionKey: PARTITION, rowKey: WORKSPACE_ID, ...connection },
       'Replace',
     );
+    this.#recent = undefined;
     return connection;
   }
 
@@ -86,6 +102,7 @@ export class ConnectionStore {
       { partitionKey: PARTITION, rowKey: WORKSPACE_ID, ...connection },
       'Replace',
     );
+    this.#recent = undefined;
     return connection;
   }
 

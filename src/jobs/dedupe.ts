@@ -1,9 +1,11 @@
-// Insert-if-absent markers so concurrent deliveries of one push create one job. createEntity
-// fails with 409 when the row exists and a replace carries the ETag it read: the service
-// decides every race, never a get-then-put.
+// Insert-if-absent markers so concurrent deliveries of one push create one job. Markers live in
+// the jobs table, in the jobs' partition, so the common case writes a job and its markers in one
+// transaction. createEntity fails with 409 when a row exists and a replace carries the ETag it
+// read: the service decides every race, never a get-then-put.
 
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { safeKey } from './entities.js';
+import { JOB_PARTITION, MARKER_PREFIX } from './jobStore.js';
 
 export interface Marker {
   kind: 'delivery' | 'commit';
@@ -12,33 +14,29 @@ export interface Marker {
   holderIsCurrent?: (jobId: string) => Promise<boolean>;
 }
 
-// One partition, so a delivery's markers can be claimed in one transaction (one round trip).
-const PARTITION = 'marker';
 const MAX_TAKEOVER_ATTEMPTS = 5;
 
-function status(error: unknown): number | undefined {
+export function status(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
 }
 
-const rowKey = (marker: Marker) => `${marker.kind}-${safeKey(marker.key)}`;
+const rowKey = (marker: Marker) => `${MARKER_PREFIX}${marker.kind}-${safeKey(marker.key)}`;
 
 export class Dedupe {
+  /** table: the jobs table (markers share the jobs' partition). */
   constructor(private readonly table: TableClient) {}
 
+  /** Creates of the markers, to go in the same transaction as the job they name. */
+  claimActions(markers: Marker[], jobId: string): TransactionAction[] {
+    return markers.map((m) => ['create', { partitionKey: JOB_PARTITION, rowKey: rowKey(m), jobId }]);
+  }
+
   /**
-   * Claims every marker for jobId. Returns undefined when all are claimed now, or the id of the
-   * job holding one of them (and then holds none). The common case is one transaction; only a
-   * conflict falls back to marker-by-marker claims.
+   * The slow path, after a transaction met an existing marker: claims the markers one by one,
+   * taking over those whose job no longer stands for them. Returns undefined when all are
+   * claimed, or the id of the job holding one (and then holds none).
    */
-  async claimAll(markers: Marker[], jobId: string): Promise<string | undefined> {
-    try {
-      await this.table.submitTransaction(
-        markers.map((m) => ['create', { partitionKey: PARTITION, rowKey: rowKey(m), jobId }]),
-      );
-      return undefined;
-    } catch (error) {
-      if (status(error) !== 409) throw error;
-    }
+  async claimOneByOne(markers: Marker[], jobId: string): Promise<string | undefined> {
     const claimed: Marker[] = [];
     for (const marker of markers) {
       const holder = await this.claim(marker, jobId);
@@ -53,7 +51,7 @@ export class Dedupe {
   }
 
   private async claim(marker: Marker, jobId: string): Promise<string | undefined> {
-    const row = { partitionKey: PARTITION, rowKey: rowKey(marker), jobId };
+    const row = { partitionKey: JOB_PARTITION, rowKey: rowKey(marker), jobId };
     for (let attempt = 0; attempt < MAX_TAKEOVER_ATTEMPTS; attempt++) {
       try {
         await this.table.createEntity(row);
@@ -63,7 +61,7 @@ export class Dedupe {
       }
       let existing: { jobId: string; etag: string };
       try {
-        existing = await this.table.getEntity<{ jobId: string }>(PARTITION, row.rowKey);
+        existing = await this.table.getEntity<{ jobId: string }>(JOB_PARTITION, row.rowKey);
       } catch (error) {
         if (status(error) === 404) continue; // released in between: try to create again
         throw error;
@@ -84,7 +82,7 @@ export class Dedupe {
   /** Gives claims back, so a delivery whose job was not queued can be redelivered. */
   async releaseAll(markers: Marker[]): Promise<void> {
     await Promise.all(
-      markers.map((m) => this.table.deleteEntity(PARTITION, rowKey(m)).catch(() => undefined)),
+      markers.map((m) => this.table.deleteEntity(JOB_PARTITION, rowKey(m)).catch(() => undefined)),
     );
   }
 }

@@ -4,7 +4,7 @@
 import { sameRepository } from '../github/repository.js';
 import type { Delivery } from '../github/events.js';
 import type { ConnectionStore } from './connectionStore.js';
-import type { Dedupe, Marker } from './dedupe.js';
+import { status, type Dedupe, type Marker } from './dedupe.js';
 import { newJobId, type JobStore } from './jobStore.js';
 import type { SyncQueue } from './queues.js';
 import type { Connection, JobTrigger, SyncJob } from './types.js';
@@ -57,12 +57,23 @@ function isOrphaned(job: SyncJob, now = Date.now()): boolean {
  * job never came to be (the intake died half-way) is taken over. Concurrent identical
  * deliveries make exactly one job.
  */
+/**
+ * How stale the webhook's view of the connection may be. Safe because every job syncs the
+ * connection as it is when the job runs: a push queued just after a disconnect ends skipped,
+ * and a connect queues its own full sync of the branch head, so a push ignored just after a
+ * connect loses nothing.
+ */
+export const WEBHOOK_CONNECTION_MAX_AGE_MS = 5_000;
+
 export async function acceptPush(
   deps: IntakeDeps,
   push: Extract<Delivery, { kind: 'push' }>,
   deliveryId: string | undefined,
 ): Promise<PushOutcome> {
-  const jobId = newJobId();
+  const connection = await deps.connections.getRecent(WEBHOOK_CONNECTION_MAX_AGE_MS);
+  const ignored = ignoreReason(connection, push);
+  if (ignored) return { kind: 'ignored', reason: ignored };
+
   const exists = async (holderId: string) => {
     const job = await deps.jobs.get(holderId);
     return job !== undefined && !isOrphaned(job);
@@ -79,25 +90,41 @@ export async function acceptPush(
       holderIsCurrent: stillQueued,
     },
   ];
-  // The connection read and the marker claims are independent: one round trip instead of two.
-  const [connection, holder] = await Promise.all([
-    deps.connections.get(),
-    deps.dedupe.claimAll(markers, jobId),
-  ]);
-  const ignored = ignoreReason(connection, push);
-  if (ignored) {
-    if (!holder) await deps.dedupe.releaseAll(markers);
-    return { kind: 'ignored', reason: ignored };
-  }
-  if (holder) return { kind: 'duplicate', jobId: holder };
+  const job = {
+    id: newJobId(),
+    trigger: 'push' as const,
+    repositoryUrl: connection!.repositoryUrl,
+    branch: connection!.branch,
+    commitRequested: push.after,
+    deliveryId,
+  };
   try {
-    await queueJob(deps, connection!, 'push', { id: jobId, commitRequested: push.after, deliveryId });
-    return { kind: 'queued', jobId };
+    // The common case: the job and its markers in one transaction (all or nothing).
+    await deps.jobs.create(job, deps.dedupe.claimActions(markers, job.id));
   } catch (error) {
-    // Nothing was queued: give the markers back so a redelivery is not taken for a duplicate.
+    if (status(error) !== 409) throw error;
+    // A marker exists: settle them one by one (stale ones are taken over), then write the job.
+    const holder = await deps.dedupe.claimOneByOne(markers, job.id);
+    if (holder) return { kind: 'duplicate', jobId: holder };
+    await deps.jobs.create(job).catch(async (createError: unknown) => {
+      await deps.dedupe.releaseAll(markers);
+      throw createError;
+    });
+  }
+  try {
+    await deps.syncQueue.enqueue({ jobId: job.id, trigger: 'push', commit: push.after });
+  } catch (error) {
+    // Nothing was queued: say so on the job and free the markers, so a redelivery is not a duplicate.
+    await deps.jobs
+      .update(job.id, {
+        status: 'failed',
+        error: { code: 'QUEUE_UNAVAILABLE', message: 'The job could not be queued' },
+      })
+      .catch(() => undefined);
     await deps.dedupe.releaseAll(markers);
     throw error;
   }
+  return { kind: 'queued', jobId: job.id };
 }
 
 function ignoreReason(connection: Connection | undefined, push: Extract<Delivery, { kind: 'push' }>) {

@@ -2,11 +2,15 @@
 // newest first: listing reads one page, never the whole table.
 
 import { randomBytes } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { boundedJsonArray, compact, fromJson, toJson } from './entities.js';
 import { SKIPPED_PATHS_CAP, type JobTrigger, type SyncJob } from './types.js';
 
-const PARTITION = 'job';
+/** Jobs and the dedupe markers that name them share one partition, so both go in one transaction. */
+export const JOB_PARTITION = 'job';
+const PARTITION = JOB_PARTITION;
+/** Job ids start with a digit; marker row keys start with this, so they sort after every job. */
+export const MARKER_PREFIX = '~';
 const MAX_TIME = 9_999_999_999_999;
 
 export function newJobId(now = Date.now()): string {
@@ -104,7 +108,11 @@ export interface JobPage {
 export class JobStore {
   constructor(private readonly table: TableClient) {}
 
-  async create(input: NewJob): Promise<SyncJob> {
+  /**
+   * Writes a new job record. With `alongside` (rows of the job's partition, e.g. dedupe markers)
+   * the record and those rows are written in one transaction: all of them or none.
+   */
+  async create(input: NewJob, alongside: TransactionAction[] = []): Promise<SyncJob> {
     const job: SyncJob = {
       ...input,
       id: input.id ?? newJobId(),
@@ -112,7 +120,8 @@ export class JobStore {
       queuedAt: new Date().toISOString(),
       attempt: 0,
     };
-    await this.table.createEntity(toEntity(job));
+    if (alongside.length === 0) await this.table.createEntity(toEntity(job));
+    else await this.table.submitTransaction([['create', { ...toEntity(job) }], ...alongside]);
     return job;
   }
 
@@ -136,7 +145,9 @@ export class JobStore {
 
   async list(top: number, continuationToken?: string): Promise<JobPage> {
     const pages = this.table
-      .listEntities<JobEntity>({ queryOptions: { filter: `PartitionKey eq '${PARTITION}'` } })
+      .listEntities<JobEntity>({
+        queryOptions: { filter: `PartitionKey eq '${PARTITION}' and RowKey lt '${MARKER_PREFIX}'` },
+      })
       .byPage({ maxPageSize: top, continuationToken });
     const { value } = await pages.next();
     const page = (value ?? []) as JobEntity[] & { continuationToken?: string };

@@ -222,7 +222,7 @@ describe('POST /api/github/webhook', () => {
       { kind: 'delivery' as const, key: id },
       { kind: 'commit' as const, key: `acme/site#main#${payload.after}` },
     ];
-    expect(await services.dedupe.claimAll(markers, '0000000000000-deadbeef')).toBeUndefined();
+    expect(await services.dedupe.claimOneByOne(markers, '0000000000000-deadbeef')).toBeUndefined();
     const res = await deliver({ body: JSON.stringify(payload), id });
     expect(res.status).toBe(202);
     expect(res.body.jobId).not.toBe('0000000000000-deadbeef');
@@ -241,6 +241,15 @@ describe('POST /api/github/webhook', () => {
     const again = await deliver({ body: JSON.stringify(payload), id });
     expect(again.status).toBe(202);
     expect(again.body.jobId).not.toBe(first.body.jobId);
+  });
+
+  it('writes a job and its markers together, and the job listing shows jobs only', async () => {
+    const res = await deliver({});
+    expect(res.status).toBe(202);
+    const { jobs } = await services.jobs.list(100);
+    expect(jobs.length).toBeGreaterThan(1);
+    expect(jobs.every((job) => /^\d{13}-[0-9a-f]{8}$/.test(job.id) && job.status)).toBe(true);
+    expect(jobs[0]!.id).toBe(res.body.jobId); // newest first
   });
 
   it('never logs the secret, the signature or the token', async () => {
