@@ -2,8 +2,13 @@
 // imports the function modules, each of which registers itself.
 
 import { app } from '@azure/functions';
+import { getConfig } from './config.js';
 
 app.setup({ enableHttpStream: true });
+
+// Validate every setting now, so a bad one fails start-up with one line naming it instead of
+// failing each invocation later.
+getConfig();
 
 // Function modules (one line each; keep sorted).
 import './functions/githubConnection.js';

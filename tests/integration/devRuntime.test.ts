@@ -185,4 +185,10 @@ describe('local runtime shutdown', () => {
       startRuntime({ args: ['--app', join(import.meta.dirname, 'no-such-app.mjs')], env: runtimeEnv('x') }),
     ).rejects.toThrow(/npm start failed: .*no-such-app/);
   });
+
+  it('the real app refuses to start on a malformed setting, naming it in one line', async () => {
+    await expect(startRuntime({ env: { ...runtimeEnv('x'), SYNC_CONCURRENCY: 'lots' } })).rejects.toThrow(
+      /npm start failed: Setting SYNC_CONCURRENCY must be an integer from 1 to 256, got "lots"/,
+    );
+  });
 });
