@@ -3,7 +3,7 @@
 // contents are then read from the checkout without following any link.
 
 import { constants } from 'node:fs';
-import { mkdtemp, open, realpath, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, open, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -51,13 +51,39 @@ function failure(step: string, error: unknown, auth: GitAuth): SyncError {
   return new SyncError('CLONE_FAILED', `git ${step} failed: ${redact(detail, auth)}`);
 }
 
+const CHECKOUT_PREFIX = 'workspace-sync-';
+/**
+ * A checkout older than this belongs to a worker that died (a live one is removed when its job
+ * ends, and functionTimeout caps a job at 30 minutes). Only the workspace lease holder clones, so
+ * sweeping here never races a live sync of the same workspace.
+ */
+export const STALE_CHECKOUT_MS = 60 * 60_000;
+
+/** Removes checkouts that killed workers left in the temp folder (a shared file share in Azure). */
+export async function removeStaleCheckouts(parent: string, now = Date.now()): Promise<void> {
+  const names = await readdir(parent).catch(() => []);
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(CHECKOUT_PREFIX))
+      .map(async (name) => {
+        const path = join(parent, name);
+        const stats = await lstat(path).catch(() => undefined);
+        if (stats?.isDirectory() && now - stats.mtimeMs > STALE_CHECKOUT_MS) {
+          await rm(path, { recursive: true, force: true }).catch(() => undefined);
+        }
+      }),
+  );
+}
+
 export async function cloneBranch(
   repositoryUrl: string,
   branch: string,
   auth: GitAuth,
   options: CloneOptions = {},
 ): Promise<Checkout> {
-  const root = await mkdtemp(join(options.tempDir ?? tmpdir(), 'workspace-sync-'));
+  const parent = options.tempDir ?? tmpdir();
+  await removeStaleCheckouts(parent);
+  const root = await mkdtemp(join(parent, CHECKOUT_PREFIX));
   const dir = join(root, 'repo');
   const remove = () => rm(root, { recursive: true, force: true });
   try {
