@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { AppError } from '../errors.js';
 import { boundedJsonArray, compact, fromJson, toJson } from './entities.js';
 import { SKIPPED_PATHS_CAP, type JobTrigger, type SyncJob } from './types.js';
 
@@ -105,6 +106,19 @@ export interface JobPage {
   continuationToken?: string;
 }
 
+/** The Tables SDK's token: base64 JSON of the next partition and row key. */
+function isListingToken(token: string): boolean {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, unknown>;
+    return (
+      typeof parsed.nextPartitionKey === 'string' &&
+      ['string', 'undefined'].includes(typeof parsed.nextRowKey)
+    );
+  } catch {
+    return false;
+  }
+}
+
 export class JobStore {
   constructor(private readonly table: TableClient) {}
 
@@ -143,7 +157,11 @@ export class JobStore {
     return job;
   }
 
+  /** One page, newest first. A token this listing did not hand out is a 400, not a 500. */
   async list(top: number, continuationToken?: string): Promise<JobPage> {
+    if (continuationToken !== undefined && !isListingToken(continuationToken)) {
+      throw new AppError(400, 'INVALID_QUERY', 'continuationToken is not one this listing returned');
+    }
     const pages = this.table
       .listEntities<JobEntity>({
         queryOptions: { filter: `PartitionKey eq '${PARTITION}' and RowKey lt '${MARKER_PREFIX}'` },

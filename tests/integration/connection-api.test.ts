@@ -159,6 +159,18 @@ describe('connection API', () => {
         'INVALID_QUERY',
       );
     }
+    for (const token of [
+      'garbage',
+      Buffer.from('{"x":1}').toString('base64'),
+      Buffer.from('[]').toString('base64'),
+    ]) {
+      const res = await call(
+        fns.listSyncJobs,
+        'GET',
+        `sync/jobs?continuationToken=${encodeURIComponent(token)}`,
+      );
+      expect(res, token).toMatchObject({ status: 400, body: { error: { code: 'INVALID_QUERY' } } });
+    }
     for (const id of ['nope', '9999999999999-00000000', "' or 1 eq 1"]) {
       const res = await call(fns.getSyncJob, 'GET', 'sync/jobs/x', undefined, { id });
       expect(res).toMatchObject({ status: 404, body: { error: { code: 'JOB_NOT_FOUND' } } });
