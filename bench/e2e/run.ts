@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { startAzurite } from '../../src/dev/azurite.js';
 import { loadHostConfig } from '../../src/dev/hostConfig.js';
 import type { SyncJob } from '../../src/jobs/types.js';
-import { REPO_ROOT } from '../../tests/e2e/support/runtime.js';
+import { localAppSettings, REPO_ROOT } from '../../tests/e2e/support/runtime.js';
 import { startGitHttpServer } from '../../tests/support/gitHttpServer.js';
 import { median, percentile, report, type Row } from '../lib/report.js';
 import { createDirectSide, type DirectSample } from './direct.js';
@@ -59,19 +59,12 @@ if (appDir) {
 }
 const { maxPollingIntervalMs } = loadHostConfig(join(appDir ?? REPO_ROOT, 'host.json'), {}).queues;
 /** The app settings both sides run with; only storage and workspace folder differ. */
-const settings = (storage: string, workspace: string): Record<string, string> => ({
-  AzureWebJobsStorage: storage,
-  WORKSPACE_BACKEND: 'local',
-  WORKSPACE_PATH: workspace,
-  GITHUB_WEBHOOK_SECRET: SECRET,
-  GITHUB_TOKEN: TOKEN,
-  GITHUB_REPOSITORY_URL: '',
-  GITHUB_BRANCH: '',
-  SYNC_ALLOW_LOCAL_REPOS: 'true',
-  SYNC_EXCLUDE: '.git/**,.github/**',
-  SYNC_CONCURRENCY: '16',
-  SYNC_TEMP_DIR: scratch,
-});
+const settings = (storage: string, workspace: string): Record<string, string> =>
+  localAppSettings(
+    workspace,
+    { webhookSecret: SECRET, token: TOKEN },
+    { AzureWebJobsStorage: storage, SYNC_CONCURRENCY: '16', SYNC_TEMP_DIR: scratch },
+  );
 
 const started = performance.now();
 const [azuriteA, azuriteB, git] = await Promise.all([

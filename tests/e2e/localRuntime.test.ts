@@ -12,7 +12,7 @@ import { connectionStringFor, startAzurite, type RunningAzurite } from '../../sr
 import { buildPushPayload, deliver } from '../../src/dev/webhook.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
-import { startRuntime, waitFor, type Runtime } from './support/runtime.js';
+import { localAppSettings, startRuntime, waitFor, type Runtime } from './support/runtime.js';
 import { describeTree, readTree, readZip, withoutExcluded } from './support/workspace.js';
 
 const TOKEN = 'e2e-token-0123456789';
@@ -26,18 +26,11 @@ interface Job {
 }
 
 function runtimeEnv(workspace: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    AzureWebJobsStorage: '',
-    WORKSPACE_BACKEND: 'local',
-    WORKSPACE_PATH: workspace,
-    GITHUB_WEBHOOK_SECRET: SECRET,
-    GITHUB_TOKEN: TOKEN,
-    GITHUB_REPOSITORY_URL: '',
-    GITHUB_BRANCH: '',
-    SYNC_ALLOW_LOCAL_REPOS: 'true',
-    DEV_QUEUE_VISIBILITY_TIMEOUT_MS: '300',
-    ...extra,
-  };
+  return localAppSettings(
+    workspace,
+    { webhookSecret: SECRET, token: TOKEN },
+    { DEV_QUEUE_VISIBILITY_TIMEOUT_MS: '300', ...extra },
+  );
 }
 
 async function api(runtime: Runtime, method: string, path: string, init: RequestInit = {}) {

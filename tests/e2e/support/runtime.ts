@@ -9,6 +9,25 @@ import { freePort } from '../../../src/dev/azurite.js';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = join(REPO_ROOT, 'dist', 'dev', 'main.js');
 
+/** App settings for a local-store runtime that syncs loopback repositories; extra overrides any. */
+export function localAppSettings(
+  workspace: string,
+  secrets: { webhookSecret: string; token: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    AzureWebJobsStorage: '',
+    WORKSPACE_BACKEND: 'local',
+    WORKSPACE_PATH: workspace,
+    GITHUB_WEBHOOK_SECRET: secrets.webhookSecret,
+    GITHUB_TOKEN: secrets.token,
+    GITHUB_REPOSITORY_URL: '',
+    GITHUB_BRANCH: '',
+    SYNC_ALLOW_LOCAL_REPOS: 'true',
+    ...extra,
+  };
+}
+
 export interface RuntimeOptions {
   env?: Record<string, string>;
   args?: string[];
