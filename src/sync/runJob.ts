@@ -14,6 +14,7 @@ import { WORKSPACE_ID } from '../storage-names.js';
 import type { WorkspaceStore } from '../workspace/store.js';
 import { applyPlan } from './apply.js';
 import { cloneBranch } from './clone.js';
+import { listChanged, walkAll } from './listing.js';
 import { SyncError } from './errors.js';
 import { redact, type GitAuth } from './gitAuth.js';
 import { acquireLease } from './lease.js';
@@ -147,11 +148,12 @@ async function sync(
     cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }),
   );
   try {
-    const listing = await timed(phases, 'listMs', async () => {
-      const entries = [];
-      for await (const entry of store.walk('')) entries.push(entry);
-      return entries;
-    });
+    // A push trusts the manifest outside the folders it changes (its cost follows the change);
+    // manual and connect syncs walk everything, which is what repairs drift anywhere.
+    const incremental = job.trigger === 'push' && sameSource && manifest !== undefined;
+    const listing = await timed(phases, 'listMs', () =>
+      incremental ? listChanged(store, checkout.tree, manifest) : walkAll(store),
+    );
     const plan = planSync(checkout.tree, sameSource ? manifest : undefined, listing, {
       exclude: settings.exclude,
     });
