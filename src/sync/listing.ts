@@ -5,7 +5,7 @@
 import { parentOf } from '../workspace/paths.js';
 import { StoreError, type WorkspaceStore } from '../workspace/store.js';
 import type { Manifest } from './manifest.js';
-import type { ListedEntry } from './plan.js';
+import { excludedBy, selectFiles, type ListedEntry } from './plan.js';
 import type { TreeEntry } from './tree.js';
 
 export async function walkAll(store: WorkspaceStore): Promise<ListedEntry[]> {
@@ -20,9 +20,10 @@ function ancestorsOf(path: string): string[] {
   return result;
 }
 
-/** Paths whose content or mode differs between the manifest and the new tree (regular files only). */
-export function changedPaths(tree: TreeEntry[], manifest: Manifest): string[] {
-  const regular = tree.filter((entry) => /^100(644|755)$/.test(entry.mode));
+/** Paths the sync writes or deletes: files it will hold that differ from the manifest, and the manifest's files it no longer will. */
+export function changedPaths(tree: TreeEntry[], manifest: Manifest, exclude: string[]): string[] {
+  // Only what the workspace will hold: skipped entries (links, odd names, excluded) never are.
+  const regular = selectFiles(tree, excludedBy(exclude)).files;
   const inTree = new Set(regular.map((entry) => entry.path));
   const changed = regular
     .filter((entry) => {
@@ -53,8 +54,9 @@ export async function listChanged(
   store: WorkspaceStore,
   tree: TreeEntry[],
   manifest: Manifest,
+  exclude: string[],
 ): Promise<ListedEntry[]> {
-  const changed = changedPaths(tree, manifest);
+  const changed = changedPaths(tree, manifest, exclude);
   const folders = new Set<string>(
     changed.flatMap((path) => [parentOf(path), ...ancestorsOf(parentOf(path))]),
   );

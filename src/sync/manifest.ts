@@ -18,6 +18,8 @@ export interface Manifest {
   repositoryUrl: string;
   branch: string;
   commit: string;
+  /** When a sync last listed the whole store (drift anywhere repaired); absent = never. */
+  fullListingAt?: string;
   files: Record<string, ManifestEntry>;
 }
 

@@ -59,7 +59,7 @@ const depth = (path: string) => path.split('/').length;
 const byDepth = (a: string, b: string) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
 
 /** Tree entries the workspace gets, and the ones it cannot hold with the reason. */
-function selectFiles(tree: TreeEntry[], isExcluded: (path: string) => boolean) {
+export function selectFiles(tree: TreeEntry[], isExcluded: (path: string) => boolean) {
   const files: TreeEntry[] = [];
   const skipped: SkippedPath[] = [];
   // Azure Files names are case-insensitive: the first spelling (git's byte order) of a file
@@ -89,14 +89,18 @@ function selectFiles(tree: TreeEntry[], isExcluded: (path: string) => boolean) {
   return { files, skipped };
 }
 
+export function excludedBy(globs: string[]): (path: string) => boolean {
+  const matcher = picomatch(globs, { dot: true });
+  return (path) => globs.length > 0 && matcher(path);
+}
+
 export function planSync(
   tree: TreeEntry[],
   manifest: Manifest | undefined,
   listing: ListedEntry[],
   options: PlanOptions,
 ): Plan {
-  const excludeMatcher = picomatch(options.exclude, { dot: true });
-  const isExcluded = (path: string) => options.exclude.length > 0 && excludeMatcher(path);
+  const isExcluded = excludedBy(options.exclude);
   const { files, skipped } = selectFiles(tree, isExcluded);
 
   const wantedFiles = new Set(files.map((f) => f.path));

@@ -115,6 +115,9 @@ async function timed<T>(phases: Record<string, number>, name: string, step: () =
   }
 }
 
+/** A push lists the whole store (and repairs drift anywhere) when the last full listing is older. */
+export const FULL_LISTING_EVERY_MS = 15 * 60_000;
+
 async function sync(
   job: SyncJob,
   deps: SyncDependencies,
@@ -148,11 +151,14 @@ async function sync(
     cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }),
   );
   try {
-    // A push trusts the manifest outside the folders it changes (its cost follows the change);
-    // manual and connect syncs walk everything, which is what repairs drift anywhere.
-    const incremental = job.trigger === 'push' && sameSource && manifest !== undefined;
+    // A push trusts the manifest outside the folders it changes (its cost follows the change),
+    // unless the whole store has not been listed for FULL_LISTING_EVERY_MS; manual and connect
+    // syncs always list everything. That bounds how long drift anywhere can outlive a push.
+    const lastFull = manifest?.fullListingAt ? Date.parse(manifest.fullListingAt) : 0;
+    const incremental = job.trigger === 'push' && sameSource && Date.now() - lastFull < FULL_LISTING_EVERY_MS;
+    const listedAt = new Date().toISOString();
     const listing = await timed(phases, 'listMs', () =>
-      incremental ? listChanged(store, checkout.tree, manifest) : walkAll(store),
+      incremental ? listChanged(store, checkout.tree, manifest, settings.exclude) : walkAll(store),
     );
     const plan = planSync(checkout.tree, sameSource ? manifest : undefined, listing, {
       exclude: settings.exclude,
@@ -165,6 +171,7 @@ async function sync(
       repositoryUrl: url,
       branch,
       commit: checkout.commit,
+      fullListingAt: incremental ? manifest?.fullListingAt : listedAt,
       files: { ...plan.unchanged, ...written },
     };
     signal.throwIfAborted();

@@ -7,7 +7,7 @@ import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJob } from '../../src/jobs/types.js';
-import { MANIFEST_BLOB } from '../../src/sync/runJob.js';
+import { FULL_LISTING_EVERY_MS, MANIFEST_BLOB } from '../../src/sync/runJob.js';
 import { acquireLease } from '../../src/sync/lease.js';
 import { withWriteHooks } from './syncDeps.js';
 import { createSyncHarness, TOKEN, type SyncHarness } from './syncHarness.js';
@@ -173,6 +173,28 @@ describe('sync engine (local store)', () => {
     await h.deliver();
     expect((await h.job(again)).counts).toMatchObject({ added: 0, updated: 0, deleted: 0 });
     expect(await h.events()).toEqual([]);
+  });
+
+  it('a push lists only what it changes; drift elsewhere waits for a full listing, at most FULL_LISTING_EVERY_MS', async () => {
+    await writeFile(join(h.workspacePath, 'stray-elsewhere.txt'), 'not in git\n');
+    await h.repo.write('docs/guide/intro.md', '# Intro, pushed\n');
+    const pushed = await h.repo.commitAndPush('one file');
+    const quick = await h.enqueue('push', pushed);
+    expect(await h.deliver()).toEqual(['succeeded']);
+    expect((await h.job(quick)).counts).toMatchObject({ added: 0, updated: 1, deleted: 0 });
+    expect(await readFile(join(h.workspacePath, 'stray-elsewhere.txt'), 'utf8')).toBe('not in git\n');
+
+    // Once the last full listing is old, the next push lists everything and repairs the drift.
+    const blob = h.deps.state.getBlockBlobClient(MANIFEST_BLOB);
+    const manifest = JSON.parse((await blob.downloadToBuffer()).toString('utf8'));
+    manifest.fullListingAt = new Date(Date.now() - FULL_LISTING_EVERY_MS - 1000).toISOString();
+    await blob.upload(JSON.stringify(manifest), Buffer.byteLength(JSON.stringify(manifest)));
+    await h.repo.write('docs/guide/intro.md', '# Intro, pushed again\n');
+    const later = await h.enqueue('push', await h.repo.commitAndPush('another'));
+    expect(await h.deliver()).toEqual(['succeeded']);
+    expect((await h.job(later)).counts).toMatchObject({ updated: 1, deleted: 1 });
+    await h.expectStoreEquals(await h.repo.head(), skippedPaths);
+    await h.events();
   });
 
   it('a force-push that rewrites history is followed', async () => {
