@@ -42,29 +42,26 @@ function levels(paths: string[]): string[][] {
   return [...groups.values()];
 }
 
+/** Deletes are idempotent: a retry after a crash finds some paths already gone. */
+function alreadyGoneIsFine(deletion: Promise<void>): Promise<void> {
+  return deletion.catch((error: unknown) => {
+    if (!(error instanceof StoreError && error.code === 'NOT_FOUND')) throw error;
+  });
+}
+
 async function remove(store: WorkspaceStore, deletions: Deletions, options: ApplyOptions): Promise<void> {
   const { concurrency, signal } = options;
   await forEachLimit(
     deletions.files,
     concurrency,
-    (path) =>
-      storeStep('delete', path, () =>
-        store.deleteFile(path).catch((error: unknown) => {
-          if (!(error instanceof StoreError && error.code === 'NOT_FOUND')) throw error;
-        }),
-      ),
+    (path) => storeStep('delete', path, () => alreadyGoneIsFine(store.deleteFile(path))),
     signal,
   );
   for (const level of levels(deletions.directories)) {
     await forEachLimit(
       level,
       concurrency,
-      (path) =>
-        storeStep('delete folder', path, () =>
-          store.deleteDirectory(path).catch((error: unknown) => {
-            if (!(error instanceof StoreError && error.code === 'NOT_FOUND')) throw error;
-          }),
-        ),
+      (path) => storeStep('delete folder', path, () => alreadyGoneIsFine(store.deleteDirectory(path))),
       signal,
     );
   }
