@@ -4,6 +4,7 @@ import type { TableClient } from '@azure/data-tables';
 import { compact } from './entities.js';
 import type { Connection } from './types.js';
 import { WORKSPACE_ID } from '../storage-names.js';
+import { httpStatusOf } from '../azureStorage.js';
 
 const PARTITION = 'connection';
 
@@ -13,10 +14,6 @@ export type SyncOutcome = Pick<
   Connection,
   'lastSyncCommit' | 'lastSyncTime' | 'lastSyncDurationMs' | 'lastSyncStatus' | 'lastSyncError'
 >;
-
-function isNotFound(error: unknown): boolean {
-  return (error as { statusCode?: number }).statusCode === 404;
-}
 
 export class ConnectionStore {
   /** fallback: the connection from GITHUB_REPOSITORY_URL / GITHUB_BRANCH, used until one is stored. */
@@ -67,7 +64,7 @@ export class ConnectionStore {
         lastSyncError: fields.lastSyncError || undefined,
       });
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (httpStatusOf(error) === 404) return undefined;
       throw error;
     }
   }

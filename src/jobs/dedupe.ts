@@ -6,6 +6,7 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { safeKey } from './entities.js';
 import { JOB_PARTITION, MARKER_PREFIX } from './jobStore.js';
+import { httpStatusOf } from '../azureStorage.js';
 
 export interface Marker {
   kind: 'delivery' | 'commit';
@@ -15,10 +16,6 @@ export interface Marker {
 }
 
 const MAX_TAKEOVER_ATTEMPTS = 5;
-
-export function status(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
 
 const rowKey = (marker: Marker) => `${MARKER_PREFIX}${marker.kind}-${safeKey(marker.key)}`;
 
@@ -57,13 +54,13 @@ export class Dedupe {
         await this.table.createEntity(row);
         return undefined;
       } catch (error) {
-        if (status(error) !== 409) throw error;
+        if (httpStatusOf(error) !== 409) throw error;
       }
       let existing: { jobId: string; etag: string };
       try {
         existing = await this.table.getEntity<{ jobId: string }>(JOB_PARTITION, row.rowKey);
       } catch (error) {
-        if (status(error) === 404) continue; // released in between: try to create again
+        if (httpStatusOf(error) === 404) continue; // released in between: try to create again
         throw error;
       }
       if (existing.jobId === jobId) return undefined;
@@ -72,7 +69,7 @@ export class Dedupe {
         await this.table.updateEntity(row, 'Replace', { etag: existing.etag });
         return undefined;
       } catch (error) {
-        if (status(error) !== 412 && status(error) !== 404) throw error;
+        if (httpStatusOf(error) !== 412 && httpStatusOf(error) !== 404) throw error;
         // Someone else took it over first: look again.
       }
     }

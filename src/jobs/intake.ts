@@ -4,10 +4,11 @@
 import { sameRepository } from '../github/repository.js';
 import type { Delivery } from '../github/events.js';
 import type { ConnectionStore } from './connectionStore.js';
-import { status, type Dedupe, type Marker } from './dedupe.js';
+import type { Dedupe, Marker } from './dedupe.js';
 import { newJobId, type JobStore } from './jobStore.js';
 import type { SyncQueue } from './queues.js';
 import type { Connection, JobTrigger, SyncJob } from './types.js';
+import { httpStatusOf } from '../azureStorage.js';
 
 export interface IntakeDeps {
   jobs: JobStore;
@@ -102,7 +103,7 @@ export async function acceptPush(
     // The common case: the job and its markers in one transaction (all or nothing).
     await deps.jobs.create(job, deps.dedupe.claimActions(markers, job.id));
   } catch (error) {
-    if (status(error) !== 409) throw error;
+    if (httpStatusOf(error) !== 409) throw error;
     // A marker exists: settle them one by one (stale ones are taken over), then write the job.
     const holder = await deps.dedupe.claimOneByOne(markers, job.id);
     if (holder) return { kind: 'duplicate', jobId: holder };

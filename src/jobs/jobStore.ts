@@ -6,6 +6,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { AppError } from '../errors.js';
 import { boundedJsonArray, compact, fromJson, toJson } from './entities.js';
 import { SKIPPED_PATHS_CAP, type JobTrigger, type SyncJob } from './types.js';
+import { httpStatusOf } from '../azureStorage.js';
 
 /** Jobs and the dedupe markers that name them share one partition, so both go in one transaction. */
 export const JOB_PARTITION = 'job';
@@ -144,7 +145,7 @@ export class JobStore {
     try {
       return fromEntity(await this.table.getEntity<JobEntity>(PARTITION, id));
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      if (httpStatusOf(error) === 404) return undefined;
       throw error;
     }
   }

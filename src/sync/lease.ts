@@ -5,6 +5,7 @@
 
 import type { BlobLeaseClient, BlockBlobClient } from '@azure/storage-blob';
 import { SyncError } from './errors.js';
+import { ensureBlobExists, httpStatusOf } from '../azureStorage.js';
 
 export interface LeaseOptions {
   /** 15–60 seconds (the blob service's bounds). */
@@ -18,30 +19,17 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
-async function ensureBlob(blob: BlockBlobClient): Promise<void> {
-  try {
-    await blob.upload('', 0, { conditions: { ifNoneMatch: '*' } });
-  } catch (error) {
-    // 409: it exists (and may be leased); 412: it exists. Either way there is something to lease.
-    if (statusOf(error) !== 409 && statusOf(error) !== 412) throw error;
-  }
-}
-
 /** Takes the lease on blob, or returns undefined when another worker holds it. */
 export async function acquireLease(
   blob: BlockBlobClient,
   { durationSeconds = 60 }: LeaseOptions = {},
 ): Promise<HeldLease | undefined> {
-  await ensureBlob(blob);
+  await ensureBlobExists(blob);
   const client: BlobLeaseClient = blob.getBlobLeaseClient();
   try {
     await client.acquireLease(durationSeconds);
   } catch (error) {
-    if (statusOf(error) === 409) return undefined;
+    if (httpStatusOf(error) === 409) return undefined;
     throw error;
   }
   const controller = new AbortController();

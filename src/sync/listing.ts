@@ -2,7 +2,7 @@
 // anywhere is found). A push lists only the folders its changes touch and takes everything else
 // from the manifest, so its storage calls grow with the change, not with the workspace.
 
-import { parentOf } from '../workspace/paths.js';
+import { ancestorsOf, parentOf } from '../workspace/paths.js';
 import { StoreError, type WorkspaceStore } from '../workspace/store.js';
 import type { Manifest } from './manifest.js';
 import { excludedBy, selectFiles, type ListedEntry } from './plan.js';
@@ -12,12 +12,6 @@ export async function walkAll(store: WorkspaceStore): Promise<ListedEntry[]> {
   const entries: ListedEntry[] = [];
   for await (const entry of store.walk('')) entries.push(entry);
   return entries;
-}
-
-function ancestorsOf(path: string): string[] {
-  const result: string[] = [];
-  for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) result.push(dir);
-  return result;
 }
 
 /** Paths the sync writes or deletes: files it will hold that differ from the manifest, and the manifest's files it no longer will. */

@@ -5,6 +5,7 @@
 
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { SyncError } from './errors.js';
+import { httpStatusOf } from '../azureStorage.js';
 
 export interface ManifestEntry {
   sha: string;
@@ -23,17 +24,13 @@ export interface Manifest {
   files: Record<string, ManifestEntry>;
 }
 
-function isNotFound(error: unknown): boolean {
-  return (error as { statusCode?: number }).statusCode === 404;
-}
-
 /** The stored manifest, or undefined before the first sync (the blob may exist empty for its lease). */
 export async function readManifest(blob: BlockBlobClient): Promise<Manifest | undefined> {
   let text: string;
   try {
     text = (await blob.downloadToBuffer()).toString('utf8');
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (httpStatusOf(error) === 404) return undefined;
     throw error;
   }
   if (text.trim() === '') return undefined;
@@ -54,7 +51,7 @@ export async function writeManifest(
       blobHTTPHeaders: { blobContentType: 'application/json' },
     });
   } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
+    const status = httpStatusOf(error);
     if (status === 409 || status === 412) {
       // Someone else holds the workspace now; their sync decides what the manifest says.
       throw new SyncError('LEASE_LOST', 'The workspace lease was lost before the manifest was written');

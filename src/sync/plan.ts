@@ -5,7 +5,7 @@
 import picomatch from 'picomatch';
 import type { JobCounts, SkippedPath } from '../jobs/types.js';
 import type { Entry } from '../workspace/store.js';
-import { invalidPathReason, parentOf } from '../workspace/paths.js';
+import { ancestorsOf, invalidPathReason } from '../workspace/paths.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 import type { TreeEntry } from './tree.js';
 
@@ -49,12 +49,6 @@ export interface PlanOptions {
 
 const lower = (path: string) => path.toLowerCase();
 
-function ancestors(path: string): string[] {
-  const result: string[] = [];
-  for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) result.push(dir);
-  return result;
-}
-
 const depth = (path: string) => path.split('/').length;
 const byDepth = (a: string, b: string) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
 
@@ -74,7 +68,7 @@ export function selectFiles(tree: TreeEntry[], isExcluded: (path: string) => boo
     else if (entry.mode === MODE_SUBMODULE) reason = 'submodule';
     else if (!/^100(644|755)$/.test(entry.mode)) reason = `unsupported git mode ${entry.mode}`;
     else reason = invalidPathReason(path);
-    const names = [path, ...ancestors(path)];
+    const names = [path, ...ancestorsOf(path)];
     if (!reason) {
       const clash = names.map((name) => spelling.get(lower(name))).find((s, i) => s && s !== names[i]);
       if (clash) reason = `case-insensitive collision with ${clash}`;
@@ -104,7 +98,7 @@ export function planSync(
   const { files, skipped } = selectFiles(tree, isExcluded);
 
   const wantedFiles = new Set(files.map((f) => f.path));
-  const wantedDirs = new Set(files.flatMap((f) => ancestors(f.path)));
+  const wantedDirs = new Set(files.flatMap((f) => ancestorsOf(f.path)));
   const wantedLower = new Set([...wantedFiles, ...wantedDirs].map(lower));
   const storeFiles = new Map<string, ListedEntry>();
   const storeDirs = new Set<string>();
@@ -119,7 +113,7 @@ export function planSync(
     !(entry.type === 'file' ? wantedFiles : wantedDirs).has(entry.path) &&
     !isExcluded(entry.path);
   const blocked = new Set(listing.filter(inTheWay).map((e) => e.path));
-  const clearedEarly = (path: string) => [path, ...ancestors(path)].some((p) => blocked.has(p));
+  const clearedEarly = (path: string) => [path, ...ancestorsOf(path)].some((p) => blocked.has(p));
 
   const writes: PlannedWrite[] = [];
   const unchanged: Record<string, ManifestEntry> = {};
@@ -145,7 +139,7 @@ export function planSync(
   // still contain them.
   const keptDirs = new Set<string>();
   for (const entry of listing) {
-    if (isExcluded(entry.path)) [entry.path, ...ancestors(entry.path)].forEach((d) => keptDirs.add(d));
+    if (isExcluded(entry.path)) [entry.path, ...ancestorsOf(entry.path)].forEach((d) => keptDirs.add(d));
   }
   const clearFirst: Deletions = { files: [], directories: [] };
   const deletes: Deletions = { files: [], directories: [] };

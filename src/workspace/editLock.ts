@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobLeaseClient, ContainerClient } from '@azure/storage-blob';
 import { AppError } from '../errors.js';
+import { ensureBlobExists, httpStatusOf } from '../azureStorage.js';
 
 export interface EditLocks {
   /** Runs action while holding the edit lock for path; waits for another holder to finish. */
@@ -60,9 +61,9 @@ export class BlobEditLocks implements EditLocks {
         await lease.acquireLease(this.#leaseSeconds);
         return lease;
       } catch (error) {
-        const status = (error as { statusCode?: number }).statusCode;
+        const status = httpStatusOf(error);
         if (status === 404) {
-          await createLockBlob(blob);
+          await ensureBlobExists(blob);
           continue;
         }
         if (status !== 409) throw error;
@@ -74,14 +75,5 @@ export class BlobEditLocks implements EditLocks {
       }
       await sleep(delay + Math.random() * delay);
     }
-  }
-}
-
-async function createLockBlob(blob: ReturnType<ContainerClient['getBlockBlobClient']>): Promise<void> {
-  try {
-    await blob.upload('', 0, { conditions: { ifNoneMatch: '*' } });
-  } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== 409 && status !== 412) throw error; // someone else created (and maybe leased) it
   }
 }

@@ -81,6 +81,13 @@ export function parentOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
+/** Every folder above path, nearest first, without the root: `a/b/c` → `a/b`, `a`. */
+export function ancestorsOf(path: string): string[] {
+  const result: string[] = [];
+  for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) result.push(dir);
+  return result;
+}
+
 export function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
