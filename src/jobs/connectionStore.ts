@@ -104,10 +104,14 @@ export class ConnectionStore {
   }
 
   async recordSync(outcome: SyncOutcome): Promise<void> {
+    // A connection so far known only from settings is stored whole, or the merge below would
+    // leave a record with sync fields and no repository (which reads as "not connected").
+    const base = (await this.getStored()) ? {} : await this.get();
     await this.table.upsertEntity(
       compact({
         partitionKey: PARTITION,
         rowKey: WORKSPACE_ID,
+        ...base,
         ...outcome,
         lastSyncError: outcome.lastSyncError ?? '',
       }),
