@@ -6,6 +6,11 @@ export interface GitAuth {
   token?: string;
 }
 
+/** The token as GitHub takes it over HTTP Basic (any user name; the token is the password). */
+function basicCredential(token: string): string {
+  return Buffer.from(`x-access-token:${token}`).toString('base64');
+}
+
 /** Environment for a git child process: no prompts, no system/global config, the token as a header. */
 export function gitEnv(auth: GitAuth, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -26,8 +31,7 @@ export function gitEnv(auth: GitAuth, base: NodeJS.ProcessEnv = process.env): No
     ['protocol.file.allow', 'always'],
   ];
   if (auth.token) {
-    const basic = Buffer.from(`x-access-token:${auth.token}`).toString('base64');
-    config.push(['http.extraHeader', `Authorization: Basic ${basic}`]);
+    config.push(['http.extraHeader', `Authorization: Basic ${basicCredential(auth.token)}`]);
   }
   config.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = key;
@@ -40,6 +44,5 @@ export function gitEnv(auth: GitAuth, base: NodeJS.ProcessEnv = process.env): No
 /** Removes the token (raw and as the Basic header) from text that may reach a client or a log. */
 export function redact(text: string, auth: GitAuth): string {
   if (!auth.token) return text;
-  const basic = Buffer.from(`x-access-token:${auth.token}`).toString('base64');
-  return text.split(auth.token).join('***').split(basic).join('***');
+  return text.split(auth.token).join('***').split(basicCredential(auth.token)).join('***');
 }
