@@ -35,8 +35,22 @@ export async function queueJob(
     repositoryUrl: connection.repositoryUrl,
     branch: connection.branch,
   });
-  await deps.syncQueue.enqueue({ jobId: job.id, trigger, commit: extra.commitRequested });
+  await enqueue(deps, job);
   return job;
+}
+
+/** Queues the job's message; a job whose message could not be queued is marked failed, not left queued for good. */
+async function enqueue(
+  deps: Pick<IntakeDeps, 'jobs' | 'syncQueue'>,
+  job: Pick<SyncJob, 'id' | 'trigger' | 'commitRequested'>,
+): Promise<void> {
+  try {
+    await deps.syncQueue.enqueue({ jobId: job.id, trigger: job.trigger, commit: job.commitRequested });
+  } catch (error) {
+    const failed = { code: 'QUEUE_UNAVAILABLE', message: 'The job could not be queued' };
+    await deps.jobs.update(job.id, { status: 'failed', error: failed }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -75,14 +89,12 @@ export async function acceptPush(
   const ignored = ignoreReason(connection, push);
   if (ignored) return { kind: 'ignored', reason: ignored };
 
-  const exists = async (holderId: string) => {
+  const holderStands = (stands: (job: SyncJob) => boolean) => async (holderId: string) => {
     const job = await deps.jobs.get(holderId);
-    return job !== undefined && !isOrphaned(job);
+    return job !== undefined && !isOrphaned(job) && stands(job);
   };
-  const stillQueued = async (holderId: string) => {
-    const job = await deps.jobs.get(holderId);
-    return job?.status === 'queued' && !isOrphaned(job);
-  };
+  const exists = holderStands(() => true);
+  const stillQueued = holderStands((job) => job.status === 'queued');
   const markers: Marker[] = [
     ...(deliveryId ? [{ kind: 'delivery' as const, key: deliveryId, holderIsCurrent: exists }] : []),
     {
@@ -113,15 +125,9 @@ export async function acceptPush(
     });
   }
   try {
-    await deps.syncQueue.enqueue({ jobId: job.id, trigger: 'push', commit: push.after });
+    await enqueue(deps, job);
   } catch (error) {
-    // Nothing was queued: say so on the job and free the markers, so a redelivery is not a duplicate.
-    await deps.jobs
-      .update(job.id, {
-        status: 'failed',
-        error: { code: 'QUEUE_UNAVAILABLE', message: 'The job could not be queued' },
-      })
-      .catch(() => undefined);
+    // Nothing was queued: free the markers, so a redelivery is not taken for a duplicate.
     await deps.dedupe.releaseAll(markers);
     throw error;
   }

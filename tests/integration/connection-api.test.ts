@@ -177,6 +177,23 @@ describe('connection API', () => {
     }
   });
 
+  it('marks a job failed, not queued for good, when its message cannot be queued', async () => {
+    const queue = new QueueClient(harness.azurite.connectionString, 'workspace-sync');
+    await queue.delete();
+    try {
+      const res = await call(fns.startSync, 'POST', 'sync');
+      expect(res.status).toBe(500);
+      const { body } = await call(fns.listSyncJobs, 'GET', 'sync/jobs?top=1');
+      expect(body.jobs[0]).toMatchObject({
+        trigger: 'manual',
+        status: 'failed',
+        error: { code: 'QUEUE_UNAVAILABLE' },
+      });
+    } finally {
+      await queue.create();
+    }
+  });
+
   it('disconnects: the record stays, disabled, and POST /sync is 409 again', async () => {
     const res = await connection('DELETE');
     expect(res).toMatchObject({ status: 200, body: { enabled: false, fullName: 'acme/site' } });
