@@ -20,6 +20,8 @@ export type WorkspaceConfig =
   | { backend: 'local'; path: string }
   | { backend: 'azure-files'; share: string; url?: string; connectionString?: string };
 
+export type AuthMode = 'platform' | 'keys' | 'dev';
+
 export interface Config {
   storage: StorageConfig;
   workspace: WorkspaceConfig;
@@ -27,13 +29,32 @@ export interface Config {
     webhookSecret?: string;
     token?: string;
     defaultConnection?: { repositoryUrl: string; branch: string };
+    /** Hosts a repository may live on and the token may be sent to (lower case). */
+    hosts: string[];
+    /** REST API base, without a trailing slash. */
+    apiUrl: string;
+  };
+  /** The app's public URL (for the webhook), without a trailing slash; undefined = unknown. */
+  publicBaseUrl?: string;
+  secrets: { keyVaultUrl?: string; clientId?: string };
+  auth: {
+    mode: AuthMode;
+    /** WEBSITE_AUTH_ENABLED=True: the platform strips and sets x-ms-client-principal. */
+    platformAuthEnabled: boolean;
+    /** AUTH_MODE=dev only: the principal used when a request carries none (JSON). */
+    devPrincipal?: string;
   };
   sync: {
     allowLocalRepos: boolean;
     exclude: string[];
     concurrency: number;
     tempDir?: string;
+    /** NCRONTAB of the poll timer; undefined = off. */
+    pollSchedule?: string;
+    backupKeep: number;
   };
+  /** Running on App Service / Functions in Azure (WEBSITE_INSTANCE_ID set). */
+  inAzure: boolean;
 }
 
 /** Names of every setting, so checks elsewhere (Dockerfile, compose, Bicep) can compare against one list. */
@@ -52,7 +73,18 @@ export const SETTING_NAMES = [
   'SYNC_EXCLUDE',
   'SYNC_CONCURRENCY',
   'SYNC_TEMP_DIR',
+  'SYNC_POLL_SCHEDULE',
+  'GITHUB_HOSTS',
+  'GITHUB_API_URL',
+  'PUBLIC_BASE_URL',
+  'KEY_VAULT_URL',
+  'AUTH_MODE',
+  'DEV_PRINCIPAL',
+  'WORKSPACE_BACKUP_KEEP',
 ] as const;
+
+/** Every 5 minutes, at second 0 (NCRONTAB has a seconds field). */
+export const DEFAULT_POLL_SCHEDULE = '0 */5 * * * *';
 
 export const DEFAULT_EXCLUDE = ['.git/**', '.github/**'];
 
@@ -174,8 +206,76 @@ function defaultConnection(env: Env): Config['github']['defaultConnection'] {
   return { repositoryUrl, branch: branch ?? 'main' };
 }
 
+function hosts(env: Env): string[] {
+  const value = text(env, 'GITHUB_HOSTS') ?? 'github.com';
+  const list = value
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of list) {
+    // A bare host name (optionally with a port), so nobody mistakes it for a URL prefix.
+    if (!/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/.test(host)) {
+      throw new ConfigError('GITHUB_HOSTS', `must be host names separated by commas, got "${host}"`);
+    }
+  }
+  return list;
+}
+
+function authMode(env: Env, inAzure: boolean): AuthMode {
+  const mode = text(env, 'AUTH_MODE') ?? (inAzure ? 'platform' : 'keys');
+  if (mode !== 'platform' && mode !== 'keys' && mode !== 'dev') {
+    throw new ConfigError('AUTH_MODE', `must be "platform", "keys" or "dev", got "${mode}"`);
+  }
+  if (mode === 'dev' && inAzure) {
+    throw new ConfigError(
+      'AUTH_MODE',
+      'is "dev", which trusts any caller: refused in Azure (WEBSITE_INSTANCE_ID is set)',
+    );
+  }
+  return mode;
+}
+
+function devPrincipal(env: Env): string | undefined {
+  const value = text(env, 'DEV_PRINCIPAL');
+  if (value === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
+  } catch {
+    throw new ConfigError('DEV_PRINCIPAL', 'must be a JSON object (a client principal) or empty');
+  }
+  return value;
+}
+
+function pollSchedule(env: Env): string | undefined {
+  const value = text(env, 'SYNC_POLL_SCHEDULE') ?? DEFAULT_POLL_SCHEDULE;
+  if (/^off$/i.test(value)) return undefined;
+  // NCRONTAB: six fields (seconds first), or five as the host also accepts.
+  const fields = value.split(/\s+/);
+  if ((fields.length !== 6 && fields.length !== 5) || !fields.every((f) => /^[\d*/,A-Za-z-]+$/.test(f))) {
+    throw new ConfigError('SYNC_POLL_SCHEDULE', `must be an NCRONTAB expression or "off", got "${value}"`);
+  }
+  return value;
+}
+
+function publicBaseUrl(env: Env): string | undefined {
+  const explicit = text(env, 'PUBLIC_BASE_URL');
+  if (explicit) return httpUrl('PUBLIC_BASE_URL', explicit);
+  const host = text(env, 'WEBSITE_HOSTNAME');
+  return host ? `https://${host}` : undefined;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const exclude = text(env, 'SYNC_EXCLUDE');
+  const inAzure = text(env, 'WEBSITE_INSTANCE_ID') !== undefined;
+  const keyVaultUrl = text(env, 'KEY_VAULT_URL');
+  if (inAzure && !keyVaultUrl) {
+    throw new ConfigError(
+      'KEY_VAULT_URL',
+      'is required in Azure (WEBSITE_INSTANCE_ID is set): secrets live in Key Vault',
+    );
+  }
   return {
     storage: storageConfig(env),
     workspace: workspaceConfig(env),
@@ -183,7 +283,20 @@ export function loadConfig(env: Env = process.env): Config {
       webhookSecret: text(env, 'GITHUB_WEBHOOK_SECRET'),
       token: text(env, 'GITHUB_TOKEN'),
       defaultConnection: defaultConnection(env),
+      hosts: hosts(env),
+      apiUrl: httpUrl('GITHUB_API_URL', text(env, 'GITHUB_API_URL') ?? 'https://api.github.com'),
     },
+    publicBaseUrl: publicBaseUrl(env),
+    secrets: {
+      keyVaultUrl: keyVaultUrl ? httpUrl('KEY_VAULT_URL', keyVaultUrl) : undefined,
+      clientId: text(env, 'AZURE_CLIENT_ID'),
+    },
+    auth: {
+      mode: authMode(env, inAzure),
+      platformAuthEnabled: /^true$/i.test(text(env, 'WEBSITE_AUTH_ENABLED') ?? ''),
+      devPrincipal: devPrincipal(env),
+    },
+    inAzure,
     sync: {
       allowLocalRepos: bool(env, 'SYNC_ALLOW_LOCAL_REPOS', false),
       exclude: exclude
@@ -194,6 +307,8 @@ export function loadConfig(env: Env = process.env): Config {
         : DEFAULT_EXCLUDE,
       concurrency: integer(env, 'SYNC_CONCURRENCY', 16, 1, 256),
       tempDir: text(env, 'SYNC_TEMP_DIR'),
+      pollSchedule: pollSchedule(env),
+      backupKeep: integer(env, 'WORKSPACE_BACKUP_KEEP', 20, 1, 1000),
     },
   };
 }

@@ -25,7 +25,14 @@ describe('loadConfig', () => {
       exclude: ['.git/**', '.github/**'],
       concurrency: 16,
       tempDir: undefined,
+      pollSchedule: '0 */5 * * * *',
+      backupKeep: 20,
     });
+    expect(config.github.hosts).toEqual(['github.com']);
+    expect(config.github.apiUrl).toBe('https://api.github.com');
+    expect(config.auth).toEqual({ mode: 'keys', platformAuthEnabled: false, devPrincipal: undefined });
+    expect(config.publicBaseUrl).toBeUndefined();
+    expect(config.inAzure).toBe(false);
     expect(config.workspace).toEqual({ backend: 'local', path: '/w' });
     expect(config.storage).toEqual({
       kind: 'connectionString',
@@ -75,6 +82,17 @@ describe('loadConfig', () => {
     [{ ...base, SYNC_CONCURRENCY: 'lots' }, 'SYNC_CONCURRENCY'],
     [{ ...base, SYNC_ALLOW_LOCAL_REPOS: 'yes' }, 'SYNC_ALLOW_LOCAL_REPOS'],
     [{ ...base, GITHUB_BRANCH: 'main' }, 'GITHUB_REPOSITORY_URL'],
+    [{ ...base, GITHUB_HOSTS: 'https://github.com' }, 'GITHUB_HOSTS'],
+    [{ ...base, GITHUB_API_URL: 'ftp://x' }, 'GITHUB_API_URL'],
+    [{ ...base, AUTH_MODE: 'open' }, 'AUTH_MODE'],
+    [
+      { ...base, AUTH_MODE: 'dev', WEBSITE_INSTANCE_ID: 'i', KEY_VAULT_URL: 'https://v.vault.azure.net' },
+      'AUTH_MODE',
+    ],
+    [{ ...base, WEBSITE_INSTANCE_ID: 'i' }, 'KEY_VAULT_URL'],
+    [{ ...base, DEV_PRINCIPAL: '[1]' }, 'DEV_PRINCIPAL'],
+    [{ ...base, SYNC_POLL_SCHEDULE: 'every 5 minutes' }, 'SYNC_POLL_SCHEDULE'],
+    [{ ...base, WORKSPACE_BACKUP_KEEP: '0' }, 'WORKSPACE_BACKUP_KEEP'],
     [
       { ...base, GITHUB_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=v;SecretName=s)' },
       'GITHUB_WEBHOOK_SECRET',
@@ -96,5 +114,29 @@ describe('loadConfig', () => {
       repositoryUrl: 'https://github.com/o/r',
       branch: 'main',
     });
+  });
+
+  it('reads the connection, identity and poll settings', () => {
+    const config = loadConfig({
+      ...base,
+      GITHUB_HOSTS: 'GitHub.com, ghe.example.com,127.0.0.1:8080',
+      GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
+      WEBSITE_HOSTNAME: 'app.azurewebsites.net',
+      WEBSITE_INSTANCE_ID: 'abc',
+      KEY_VAULT_URL: 'https://v.vault.azure.net/',
+      WEBSITE_AUTH_ENABLED: 'True',
+      SYNC_POLL_SCHEDULE: 'off',
+    });
+    expect(config.github.hosts).toEqual(['github.com', 'ghe.example.com', '127.0.0.1:8080']);
+    expect(config.github.apiUrl).toBe('https://ghe.example.com/api/v3');
+    expect(config.publicBaseUrl).toBe('https://app.azurewebsites.net');
+    expect(config.secrets.keyVaultUrl).toBe('https://v.vault.azure.net');
+    expect(config.auth.mode).toBe('platform');
+    expect(config.auth.platformAuthEnabled).toBe(true);
+    expect(config.sync.pollSchedule).toBeUndefined();
+    expect(config.inAzure).toBe(true);
+    expect(loadConfig({ ...base, PUBLIC_BASE_URL: 'http://127.0.0.1:7071/' }).publicBaseUrl).toBe(
+      'http://127.0.0.1:7071',
+    );
   });
 });
