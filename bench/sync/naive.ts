@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { applyPlan } from '../../src/sync/apply.js';
-import { cloneBranch } from '../../src/sync/clone.js';
+import { cloneBranch } from '../../src/git/clone.js';
 import type { ManifestEntry } from '../../src/sync/manifest.js';
 import { planSync } from '../../src/sync/plan.js';
 import type { WorkspaceStore } from '../../src/workspace/store.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startAzurite } from '../../src/dev/azurite.js';
-import { gitEnv } from '../../src/sync/gitAuth.js';
+import { gitEnv } from '../../src/git/gitAuth.js';
 import { runSyncMessage } from '../../src/sync/runJob.js';
 import type { JobTrigger } from '../../src/jobs/types.js';
 import { writeRequests, type FilesEmulator } from '../../tests/support/files-emulator/index.js';

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { fullName } from '../github/repository.js';
 import { sign } from '../github/signature.js';
-import { gitEnv } from '../sync/gitAuth.js';
+import { gitEnv } from '../git/gitAuth.js';
 
 const run = promisify(execFile);
 const ZERO = '0'.repeat(40);

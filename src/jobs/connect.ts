@@ -3,8 +3,8 @@
 
 import { AppError } from '../errors.js';
 import { fullName, validateBranch, validateRepositoryUrl } from '../github/repository.js';
-import { lsRemoteHead } from '../sync/remote.js';
-import type { GitAuth } from '../sync/gitAuth.js';
+import { lsRemoteHead } from '../git/remote.js';
+import type { GitAuth } from '../git/gitAuth.js';
 import { queueJob, type IntakeDeps } from './intake.js';
 import type { Connection, SyncJob } from './types.js';
 

@@ -6,7 +6,7 @@ import { ancestorsOf, parentOf } from '../workspace/paths.js';
 import { StoreError, type WorkspaceStore } from '../workspace/store.js';
 import type { Manifest } from './manifest.js';
 import { excludedBy, selectFiles, type ListedEntry } from './plan.js';
-import type { TreeEntry } from './tree.js';
+import type { TreeEntry } from '../git/tree.js';
 
 export async function walkAll(store: WorkspaceStore): Promise<ListedEntry[]> {
   const entries: ListedEntry[] = [];

@@ -7,7 +7,7 @@ import type { JobCounts, SkippedPath } from '../jobs/types.js';
 import type { Entry } from '../workspace/store.js';
 import { ancestorsOf, invalidPathReason } from '../workspace/paths.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
-import type { TreeEntry } from './tree.js';
+import type { TreeEntry } from '../git/tree.js';
 
 export const MODE_EXECUTABLE = '100755';
 export const MODE_SYMLINK = '120000';

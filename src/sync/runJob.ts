@@ -13,14 +13,14 @@ import { validateRepositoryUrl } from '../github/repository.js';
 import { WORKSPACE_ID } from '../storage-names.js';
 import type { WorkspaceStore } from '../workspace/store.js';
 import { applyPlan } from './apply.js';
-import { cloneBranch } from './clone.js';
+import { cloneBranch } from '../git/clone.js';
 import { listChanged, walkAll } from './listing.js';
 import { SyncError } from './errors.js';
-import { redact, type GitAuth } from './gitAuth.js';
+import { redact, type GitAuth } from '../git/gitAuth.js';
 import { acquireLease } from './lease.js';
 import { readManifest, writeManifest, type Manifest } from './manifest.js';
 import { countsOf, hasChanges, planSync } from './plan.js';
-import { lsRemoteHead } from './remote.js';
+import { lsRemoteHead } from '../git/remote.js';
 
 export interface SyncSettings {
   token?: string;

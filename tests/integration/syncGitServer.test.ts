@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gitEnv } from '../../src/sync/gitAuth.js';
-import { lsRemoteHead } from '../../src/sync/remote.js';
+import { gitEnv } from '../../src/git/gitAuth.js';
+import { lsRemoteHead } from '../../src/git/remote.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
 

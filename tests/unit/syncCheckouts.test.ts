@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { removeStaleCheckouts, STALE_CHECKOUT_MS } from '../../src/sync/clone.js';
+import { removeStaleCheckouts, STALE_CHECKOUT_MS } from '../../src/git/clone.js';
 
 let parent: string;
 beforeEach(async () => {

@@ -11,7 +11,7 @@ import { changedPaths, listChanged, walkAll } from '../../src/sync/listing.js';
 import type { Manifest } from '../../src/sync/manifest.js';
 import { applyPlan } from '../../src/sync/apply.js';
 import { planSync, type Plan } from '../../src/sync/plan.js';
-import type { TreeEntry } from '../../src/sync/tree.js';
+import type { TreeEntry } from '../../src/git/tree.js';
 import { LocalWorkspaceStore } from '../../src/workspace/localStore.js';
 import { parentOf } from '../../src/workspace/paths.js';
 import type { Entry, WorkspaceStore } from '../../src/workspace/store.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/sync/manifest.js';
 import { countsOf, hasChanges, planSync, type ListedEntry } from '../../src/sync/plan.js';
-import { parseLsTree, type TreeEntry } from '../../src/sync/tree.js';
+import { parseLsTree, type TreeEntry } from '../../src/git/tree.js';
 
 const sha = (n: number) => n.toString(16).padStart(40, '0');
 const file = (path: string, n = 1, mode = '100644', size = 10): TreeEntry => ({

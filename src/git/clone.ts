@@ -9,8 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { gitEnv, redact, type GitAuth } from './gitAuth.js';
-import { SyncError } from './errors.js';
-import type { PlannedWrite } from './plan.js';
+import { GitError } from './errors.js';
 import { LS_TREE_ARGS, parseLsTree, type TreeEntry } from './tree.js';
 
 export interface CloneOptions {
@@ -19,11 +18,18 @@ export interface CloneOptions {
   signal?: AbortSignal;
 }
 
+/** The blob a caller wants: where it sits in the tree, its id and its size from ls-tree. */
+export interface BlobRef {
+  path: string;
+  sha: string;
+  size: number;
+}
+
 export interface Checkout {
   commit: string;
   tree: TreeEntry[];
   /** The file's bytes as committed; streams from the checkout. */
-  content(write: PlannedWrite): Promise<Readable | Buffer>;
+  content(blob: BlobRef): Promise<Readable | Buffer>;
   /** Removes the temp folder. */
   remove(): Promise<void>;
 }
@@ -46,9 +52,9 @@ function gitClient(baseDir: string, auth: GitAuth, signal?: AbortSignal): Simple
   }).env(env);
 }
 
-function failure(step: string, error: unknown, auth: GitAuth): SyncError {
+function failure(step: string, error: unknown, auth: GitAuth): GitError {
   const detail = (error as Error).message.trim().split('\n').slice(-3).join(' ');
-  return new SyncError('CLONE_FAILED', `git ${step} failed: ${redact(detail, auth)}`);
+  return new GitError('CLONE_FAILED', `git ${step} failed: ${redact(detail, auth)}`);
 }
 
 const CHECKOUT_PREFIX = 'workspace-sync-';
@@ -105,7 +111,7 @@ export async function cloneBranch(
     const commit = (await git.revparse(['HEAD'])).trim();
     const tree = parseLsTree(await git.raw(LS_TREE_ARGS));
     const checkout = new CheckoutReader(await realpath(dir));
-    const content = async (write: PlannedWrite) => {
+    const content = async (write: BlobRef) => {
       const file = await checkout.read(write.path, write.size);
       // Attributes (eol, filters) can make the checkout differ from the blob; git has the truth.
       return file ?? Buffer.from(await git.binaryCatFile(['blob', write.sha]));
@@ -113,7 +119,7 @@ export async function cloneBranch(
     return { commit, tree, content, remove };
   } catch (error) {
     await remove();
-    if (error instanceof SyncError) throw error;
+    if (error instanceof GitError) throw error;
     throw failure('read', error, auth);
   }
 }

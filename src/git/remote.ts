@@ -2,15 +2,8 @@
 // now?") and the reachability check when a repository is connected.
 
 import { execFile } from 'node:child_process';
+import { GitError } from './errors.js';
 import { gitEnv, redact, type GitAuth } from './gitAuth.js';
-
-export class GitRemoteError extends Error {
-  readonly code = 'REPOSITORY_UNREACHABLE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'GitRemoteError';
-  }
-}
 
 const LS_REMOTE_TIMEOUT_MS = 30_000;
 
@@ -29,7 +22,7 @@ export function lsRemoteHead(
       (error, stdout, stderr) => {
         if (error) {
           const detail = (stderr || error.message).trim().split('\n').slice(-3).join(' ');
-          reject(new GitRemoteError(`git ls-remote failed: ${redact(detail, auth)}`));
+          reject(new GitError('REPOSITORY_UNREACHABLE', `git ls-remote failed: ${redact(detail, auth)}`));
           return;
         }
         const line = stdout.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
