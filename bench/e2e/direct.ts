@@ -31,7 +31,10 @@ export async function createDirectSide(settings: Record<string, string>): Promis
   await services.ready;
   const { config } = services;
   // What src/functions/workspaceSync.ts hands runSyncMessage, minus the host's logger.
-  const deps: SyncDependencies = { ...services, settings: { ...config.sync, token: config.github.token } };
+  const deps: SyncDependencies = {
+    ...services,
+    settings: { ...config.sync, token: config.github.token, hosts: config.github.hosts },
+  };
 
   async function run(jobId: string, trigger: JobTrigger, commit: string): Promise<DirectSample> {
     const calledAt = Date.now();
@@ -58,7 +61,11 @@ export async function createDirectSide(settings: Record<string, string>): Promis
       const { job } = await connectRepository(
         services,
         { repositoryUrl, branch },
-        { allowLocalRepos: config.sync.allowLocalRepos, auth: { token: config.github.token } },
+        {
+          allowLocalRepos: config.sync.allowLocalRepos,
+          hosts: config.github.hosts,
+          token: config.github.token,
+        },
       );
       return (await run(job.id, 'connect', job.commitRequested!)).job;
     },

@@ -42,6 +42,7 @@ const server = await startGitHttpServer({ token: TOKEN });
 const scratch = await mkdtemp(join(tmpdir(), 'bench-sync-'));
 const settings = {
   token: TOKEN,
+  hosts: ['127.0.0.1'],
   allowLocalRepos: true,
   exclude: ['.git/**', '.github/**'],
   concurrency: CONCURRENCY,

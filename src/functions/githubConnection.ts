@@ -33,7 +33,8 @@ export async function githubConnection(
     }
     const { connection, job } = await connectRepository(services, await readJsonObject(request), {
       allowLocalRepos: services.config.sync.allowLocalRepos,
-      auth: { token: services.config.github.token },
+      hosts: services.config.github.hosts,
+      token: services.config.github.token,
     });
     context.log('Repository connected', {
       repository: fullName(connection.repositoryUrl),

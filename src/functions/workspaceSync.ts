@@ -15,7 +15,7 @@ export async function workspaceSync(message: unknown, context: InvocationContext
     message,
     {
       ...services,
-      settings: { ...config.sync, token: config.github.token },
+      settings: { ...config.sync, token: config.github.token, hosts: config.github.hosts },
       log: (event, fields) => context.log(event, fields),
     },
     { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1), maxDequeueCount: maxDequeueCount() },

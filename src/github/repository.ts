@@ -4,8 +4,31 @@ import { AppError } from '../errors.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Checks a repository URL against policy: https, or file:// and loopback http when local repos are allowed. */
-export function validateRepositoryUrl(raw: unknown, allowLocalRepos: boolean): string {
+/** Where repositories may live: GITHUB_HOSTS, plus local ones when SYNC_ALLOW_LOCAL_REPOS is on. */
+export interface RepositoryPolicy {
+  /** Host names (optionally host:port), lower case. An entry without a port matches any port. */
+  hosts: readonly string[];
+  allowLocalRepos: boolean;
+}
+
+/** Whether url's host is on the list (`github.com` matches `github.com:443`; `h:8080` only that port). */
+export function hostAllowed(url: URL, hosts: readonly string[]): boolean {
+  const host = url.host.toLowerCase();
+  const hostname = url.hostname.toLowerCase();
+  return hosts.some((entry) => entry === host || entry === hostname);
+}
+
+/** file:// or plain http to this machine: development and tests only. */
+function isLocal(url: URL): boolean {
+  return url.protocol === 'file:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
+/**
+ * Checks a repository URL against policy before anything is sent to it: https to a listed host, or
+ * (SYNC_ALLOW_LOCAL_REPOS) file:// and loopback http. Any other host is refused without a request,
+ * so a caller can neither harvest the token nor use the app to probe addresses (HOST_NOT_ALLOWED).
+ */
+export function validateRepositoryUrl(raw: unknown, policy: RepositoryPolicy): string {
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must be a non-empty string');
   }
@@ -16,30 +39,58 @@ export function validateRepositoryUrl(raw: unknown, allowLocalRepos: boolean): s
     throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl is not an absolute URL');
   }
   if (url.username || url.password) {
-    // Credentials in a URL end up in logs and process lists; the token setting is the way.
+    // Credentials in a URL end up in logs and process lists; the token is given separately.
     throw new AppError(
       400,
       'INVALID_REPOSITORY_URL',
-      'repositoryUrl must not contain credentials; use GITHUB_TOKEN',
+      'repositoryUrl must not contain credentials; give the token separately',
     );
   }
   if (url.search || url.hash) {
     throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must not have a query or fragment');
   }
-  const local = url.protocol === 'file:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-  if (url.protocol === 'https:' || (local && allowLocalRepos)) {
-    if (fullName(url.href) === undefined) {
-      throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must end in <owner>/<repository>');
-    }
-    return url.href;
+  const local = isLocal(url);
+  if (local && !policy.allowLocalRepos && !hostAllowed(url, policy.hosts)) {
+    throw new AppError(
+      400,
+      'HOST_NOT_ALLOWED',
+      'Local repositories are disabled (set SYNC_ALLOW_LOCAL_REPOS=true for development)',
+    );
   }
-  throw new AppError(
-    400,
-    'INVALID_REPOSITORY_URL',
-    local
-      ? 'Local repositories are disabled (set SYNC_ALLOW_LOCAL_REPOS=true for development)'
-      : 'repositoryUrl must use https://',
-  );
+  if (!local) {
+    if (url.protocol !== 'https:') {
+      throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must use https://');
+    }
+    if (!hostAllowed(url, policy.hosts)) {
+      // The host is not echoed back beyond what the caller sent; no request has been made.
+      throw new AppError(
+        400,
+        'HOST_NOT_ALLOWED',
+        `Repositories may live only on ${policy.hosts.join(', ') || 'no host'} (GITHUB_HOSTS)`,
+      );
+    }
+  }
+  if (fullName(url.href) === undefined) {
+    throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must end in <owner>/<repository>');
+  }
+  return url.href;
+}
+
+/**
+ * The token for a repository, or undefined when it must not go there: only hosts on GITHUB_HOSTS
+ * get it, over https, or plain http on loopback when the loopback host itself is listed (tests).
+ */
+export function tokenFor(repositoryUrl: string, token: string | undefined, hosts: readonly string[]) {
+  if (!token) return undefined;
+  let url: URL;
+  try {
+    url = new URL(repositoryUrl);
+  } catch {
+    return undefined;
+  }
+  const transportOk =
+    url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  return transportOk && hostAllowed(url, hosts) ? token : undefined;
 }
 
 /** `https://github.com/org/repo.git` → `org/repo`: the last two path segments without `.git`. */

@@ -2,15 +2,21 @@
 // make the workspace follow it and queue the first full sync.
 
 import { AppError } from '../errors.js';
-import { fullName, validateBranch, validateRepositoryUrl } from '../github/repository.js';
+import {
+  fullName,
+  tokenFor,
+  validateBranch,
+  validateRepositoryUrl,
+  type RepositoryPolicy,
+} from '../github/repository.js';
 import { lsRemoteHead } from '../git/remote.js';
 import type { GitAuth } from '../git/gitAuth.js';
 import { queueJob, type IntakeDeps } from './intake.js';
 import type { Connection, SyncJob } from './types.js';
 
-export interface ConnectOptions {
-  allowLocalRepos: boolean;
-  auth: GitAuth;
+export interface ConnectOptions extends RepositoryPolicy {
+  /** The token to check the repository with; it goes only where tokenFor allows. */
+  token?: string;
 }
 
 export async function connectRepository(
@@ -18,11 +24,12 @@ export async function connectRepository(
   body: Record<string, unknown>,
   options: ConnectOptions,
 ): Promise<{ connection: Connection; job: SyncJob }> {
-  const repositoryUrl = validateRepositoryUrl(body.repositoryUrl, options.allowLocalRepos);
+  const repositoryUrl = validateRepositoryUrl(body.repositoryUrl, options);
   const branch = validateBranch(body.branch ?? 'main');
+  const auth: GitAuth = { token: tokenFor(repositoryUrl, options.token, options.hosts) };
   let head: string | undefined;
   try {
-    head = await lsRemoteHead(repositoryUrl, branch, options.auth);
+    head = await lsRemoteHead(repositoryUrl, branch, auth);
   } catch (error) {
     throw new AppError(422, 'REPOSITORY_UNREACHABLE', (error as Error).message);
   }

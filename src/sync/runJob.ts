@@ -9,7 +9,7 @@ import type { ConnectionStore } from '../jobs/connectionStore.js';
 import type { JobPatch, JobStore } from '../jobs/jobStore.js';
 import type { EventQueue, SyncQueue } from '../jobs/queues.js';
 import type { JobCounts, SyncJob, SyncMessage } from '../jobs/types.js';
-import { validateRepositoryUrl } from '../github/repository.js';
+import { tokenFor, validateRepositoryUrl } from '../github/repository.js';
 import { WORKSPACE_ID } from '../storage-names.js';
 import type { WorkspaceStore } from '../workspace/store.js';
 import { applyPlan } from './apply.js';
@@ -23,7 +23,10 @@ import { countsOf, hasChanges, planSync } from './plan.js';
 import { lsRemoteHead } from '../git/remote.js';
 
 export interface SyncSettings {
+  /** The token for the connection (sent only where tokenFor allows). */
   token?: string;
+  /** GITHUB_HOSTS: where a repository may live and the token may go. */
+  hosts: string[];
   allowLocalRepos: boolean;
   exclude: string[];
   concurrency: number;
@@ -125,14 +128,14 @@ async function sync(
   signal: AbortSignal,
 ): Promise<Result> {
   const { settings, store } = deps;
-  const auth: GitAuth = { token: settings.token };
   const connection = await deps.connections.get();
   if (!connection?.enabled) {
     const error = { code: 'NOT_CONNECTED', message: 'No repository is connected; nothing to sync' };
     return { status: 'skipped', commit: connection?.lastSyncCommit ?? '', error, connected: !!connection };
   }
   // The configured repository, never anything a message or payload named.
-  const url = validateRepositoryUrl(connection.repositoryUrl, settings.allowLocalRepos);
+  const url = validateRepositoryUrl(connection.repositoryUrl, settings);
+  const auth: GitAuth = { token: tokenFor(url, settings.token, settings.hosts) };
   const { branch } = connection;
 
   const phases: Record<string, number> = {};

@@ -16,6 +16,7 @@ beforeAll(async () => {
   repo = await createTestRepo(git.root, 'acme/site');
   harness = await startHarness({
     GITHUB_TOKEN: TOKEN,
+    GITHUB_HOSTS: 'github.com,127.0.0.1',
     SYNC_ALLOW_LOCAL_REPOS: 'true',
     GITHUB_WEBHOOK_SECRET: 's',
   });

@@ -84,6 +84,8 @@ export async function createSyncHarness(options: HarnessOptions = {}): Promise<S
       : { path: workspacePath },
     settings: {
       token: TOKEN,
+      // The token-guarded git server is on loopback: listing it is how tests get the token sent.
+      hosts: ['127.0.0.1'],
       allowLocalRepos: true,
       exclude: ['.git/**', '.github/**'],
       concurrency: 8,

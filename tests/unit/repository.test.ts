@@ -3,6 +3,7 @@ import {
   fullName,
   sameRepository,
   validateBranch,
+  tokenFor,
   validateRepositoryUrl,
 } from '../../src/github/repository.js';
 
@@ -24,31 +25,71 @@ describe('repository full name', () => {
 });
 
 describe('repository URL policy', () => {
-  it('accepts https always and local URLs only when allowed', () => {
-    expect(validateRepositoryUrl('https://github.com/o/r.git', false)).toBe('https://github.com/o/r.git');
-    expect(validateRepositoryUrl('file:///srv/o/r.git', true)).toBe('file:///srv/o/r.git');
-    expect(validateRepositoryUrl('http://127.0.0.1:9/o/r.git', true)).toBe('http://127.0.0.1:9/o/r.git');
+  const github = { hosts: ['github.com'], allowLocalRepos: false };
+  const local = { hosts: ['github.com'], allowLocalRepos: true };
+
+  it('accepts https on a listed host, and local URLs only when allowed', () => {
+    expect(validateRepositoryUrl('https://github.com/o/r.git', github)).toBe('https://github.com/o/r.git');
+    expect(validateRepositoryUrl('https://GitHub.com:443/o/r', github)).toBe('https://github.com/o/r');
+    expect(validateRepositoryUrl('file:///srv/o/r.git', local)).toBe('file:///srv/o/r.git');
+    expect(validateRepositoryUrl('http://127.0.0.1:9/o/r.git', local)).toBe('http://127.0.0.1:9/o/r.git');
+    // A listed loopback host allows plain http there (the tests' token-guarded git server).
+    const listed = { hosts: ['127.0.0.1'], allowLocalRepos: false };
+    expect(validateRepositoryUrl('http://127.0.0.1:9/o/r.git', listed)).toBe('http://127.0.0.1:9/o/r.git');
+    const ghes = { hosts: ['ghe.example.com:8443'], allowLocalRepos: false };
+    expect(validateRepositoryUrl('https://ghe.example.com:8443/o/r', ghes)).toBe(
+      'https://ghe.example.com:8443/o/r',
+    );
   });
 
   it.each([
-    ['file URL while local repos are off', 'file:///srv/o/r.git', false],
-    ['loopback http while local repos are off', 'http://127.0.0.1:9/o/r.git', false],
-    ['http to another host', 'http://github.com/o/r.git', true],
-    ['ssh', 'ssh://git@github.com/o/r.git', true],
-    ['credentials in the URL', 'https://user:ghp_secret@github.com/o/r.git', false],
-    ['an option-looking string', '--upload-pack=touch /tmp/x', true],
-    ['no owner', 'https://github.com/r', false],
-    ['not a string', 42, false],
-  ])('rejects %s with 400 INVALID_REPOSITORY_URL', (_name, url, allow) => {
-    expect(() => validateRepositoryUrl(url, allow as boolean)).toThrow(
+    ['an unlisted https host', 'https://gitlab.com/o/r.git', local],
+    [
+      'a listed name on another port',
+      'https://ghe.example.com:9999/o/r',
+      { hosts: ['ghe.example.com:8443'], allowLocalRepos: true },
+    ],
+    ['a look-alike host', 'https://github.com.evil.example/o/r', local],
+    ['https to loopback (a port-scan oracle)', 'https://127.0.0.1:22/o/r', local],
+    ['loopback in hex', 'https://0x7f000001:22/o/r', local],
+    ['a link-local address', 'https://169.254.169.254/o/r', local],
+    ['a private address', 'https://10.0.0.1/o/r', local],
+    ['file URL while local repos are off', 'file:///srv/o/r.git', github],
+    ['loopback http while local repos are off', 'http://127.0.0.1:9/o/r.git', github],
+  ])('refuses %s with 400 HOST_NOT_ALLOWED', (_name, url, policy) => {
+    expect(() => validateRepositoryUrl(url, policy)).toThrow(
+      expect.objectContaining({ status: 400, code: 'HOST_NOT_ALLOWED' }),
+    );
+  });
+
+  it.each([
+    ['http to another host', 'http://github.com/o/r.git', local],
+    ['ssh', 'ssh://git@github.com/o/r.git', local],
+    ['credentials in the URL', 'https://user:ghp_secret@github.com/o/r.git', github],
+    ['an option-looking string', '--upload-pack=touch /tmp/x', local],
+    ['no owner', 'https://github.com/r', github],
+    ['not a string', 42, github],
+  ])('rejects %s with 400 INVALID_REPOSITORY_URL', (_name, url, policy) => {
+    expect(() => validateRepositoryUrl(url, policy)).toThrow(
       expect.objectContaining({ status: 400, code: 'INVALID_REPOSITORY_URL' }),
     );
   });
 
   it('does not echo credentials back in the error', () => {
-    expect(() => validateRepositoryUrl('https://u:ghp_secret@github.com/o/r.git', false)).toThrow(
+    expect(() => validateRepositoryUrl('https://u:ghp_secret@github.com/o/r.git', github)).toThrow(
       expect.not.objectContaining({ message: expect.stringContaining('ghp_secret') }),
     );
+  });
+
+  it('hands the token only to listed hosts, over https or loopback http', () => {
+    const hosts = ['github.com', '127.0.0.1'];
+    expect(tokenFor('https://github.com/o/r', 't', hosts)).toBe('t');
+    expect(tokenFor('http://127.0.0.1:8/o/r', 't', hosts)).toBe('t');
+    expect(tokenFor('http://127.0.0.1:8/o/r', 't', ['github.com'])).toBeUndefined();
+    expect(tokenFor('http://github.com/o/r', 't', hosts)).toBeUndefined();
+    expect(tokenFor('https://gitlab.com/o/r', 't', hosts)).toBeUndefined();
+    expect(tokenFor('file:///srv/o/r', 't', hosts)).toBeUndefined();
+    expect(tokenFor('https://github.com/o/r', undefined, hosts)).toBeUndefined();
   });
 
   it('validates branch names', () => {

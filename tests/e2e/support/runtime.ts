@@ -24,6 +24,8 @@ export function localAppSettings(
     GITHUB_REPOSITORY_URL: '',
     GITHUB_BRANCH: '',
     SYNC_ALLOW_LOCAL_REPOS: 'true',
+    // The token-guarded git server is on loopback; listing it lets the token go there.
+    GITHUB_HOSTS: '127.0.0.1',
     ...extra,
   };
 }
