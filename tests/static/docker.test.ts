@@ -2,15 +2,17 @@
 // Dockerfile, docker-compose.dev.yml, .env.example, .vscode/*, host.json, package.json and
 // src/config.ts. There is no Docker engine here, so the entrypoint wrapper is run under bash.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, SETTING_NAMES } from '../../src/config.js';
 import { DEV_ACCOUNT, DEV_KEY } from '../../src/dev/azurite.js';
 import { interpolate, referencedVariables } from './compose-interpolation.js';
@@ -23,7 +25,19 @@ const readJson = (path: string) => JSON.parse(read(path)) as Record<string, any>
 
 const APP_DIR = '/home/site/wwwroot';
 const RUNTIME_IMAGE = 'mcr.microsoft.com/azure-functions/node:4-node22';
+/** The runtime image is built FROM dotnet/aspnet:8.0-bookworm-slim-amd64 (azure-functions-docker,
+ * host/4/bookworm/node/node22/node22.Dockerfile): there is no other architecture. */
+const RUNTIME_PLATFORM = 'linux/amd64';
 const BASE_START_COMMAND = '/opt/startup/start_nonappservice.sh';
+/** What that script runs (same Dockerfile folder, start_nonappservice.sh), in order. */
+const BASE_CA_STEP = '/opt/startup/install_ca_certificates.sh';
+const HOST_EXECUTABLE = '/azure-functions-host/Microsoft.Azure.WebJobs.Script.WebHost';
+/** azure-functions-host ConfigurationSectionNames.SequentialJobHostRestart, as an environment
+ * variable: the host's environment provider looks keys up with ':' → '__', case-sensitively. */
+const SEQUENTIAL_RESTART_VARIABLE = 'AzureFunctionsJobHost:sequentialRestart'.replace(':', '__');
+/** azure-functions-host WorkerProcessCountOptions.ProcessStartupTimeout default, in seconds. */
+const WORKER_STARTUP_TIMEOUT_SECONDS = 60;
+const LOOPBACK = ['127.0.0.1', '::1'];
 const ENTRYPOINT_SCRIPT = 'docker/entrypoint.sh';
 /** Variables that steer the container or the Functions host rather than the app (src/config.ts). */
 const CONTAINER_VARIABLES = [
@@ -57,12 +71,41 @@ function stageNamed(name: string): Stage {
   return stage;
 }
 
-/** `"host:container"` port mappings of a service as {published, target} numbers. */
-function portMappings(service: { ports: string[] }): { published: number; target: number }[] {
-  return service.ports.map((mapping) => {
-    const parts = mapping.split(':');
-    return { published: Number(parts[parts.length - 2]), target: Number(parts[parts.length - 1]) };
-  });
+interface PortMapping {
+  /** The address Docker listens on; undefined means every interface. */
+  hostIp?: string;
+  published: number;
+  target: number;
+}
+
+/** A Compose short-syntax port, `[HOST_IP:]PUBLISHED:TARGET[/PROTOCOL]`, or the long syntax. */
+function parsePort(
+  mapping: string | { host_ip?: string; published: number | string; target: number },
+): PortMapping {
+  if (typeof mapping === 'object') {
+    return { hostIp: mapping.host_ip, published: Number(mapping.published), target: Number(mapping.target) };
+  }
+  const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):)?(\d+):(\d+)(?:\/\w+)?$/i.exec(mapping);
+  if (!match) throw new Error(`unsupported port mapping: ${mapping}`);
+  const [, hostIp, published, target] = match;
+  return { hostIp: hostIp?.replace(/^\[|\]$/g, ''), published: Number(published), target: Number(target) };
+}
+
+function portMappings(service: { ports: string[] }): PortMapping[] {
+  return service.ports.map(parsePort);
+}
+
+/** True when Docker would accept connections for this mapping from other machines. */
+function bindsAllInterfaces({ hostIp }: PortMapping): boolean {
+  return hostIp === undefined || !LOOPBACK.includes(hostIp);
+}
+
+/** The long options the installed Azurite (the image's version) accepts. */
+function azuriteOptions(): Set<string> {
+  const environment = readFileSync(join(root, 'node_modules/azurite/dist/src/common/Environment.js'), 'utf8');
+  return new Set(
+    [...environment.matchAll(/\.option\(\[\s*"[^"]*",\s*"([^"]+)"\]/g)].map((match) => match[1]),
+  );
 }
 
 /** Every string in a parsed YAML document. */
@@ -92,6 +135,21 @@ describe('Dockerfile', () => {
       expect(tag, stage.image).not.toBe('latest');
       expect(stage.image, 'bare "4" is not Node 22').not.toMatch(/azure-functions\/node:4$/);
     }
+  });
+
+  it('pins every stage whose files ship in the amd64-only runtime to its platform; compiles natively', () => {
+    expect(runtime.platform).toBe(RUNTIME_PLATFORM);
+    const shipped = instructions(runtime, 'COPY')
+      .map(parseCopy)
+      .filter((copy) => copy.from !== undefined);
+    expect(shipped.length).toBeGreaterThan(0);
+    for (const copy of shipped) {
+      const stage = stageNamed(copy.from!);
+      // dist/ is JavaScript, the same wherever it is compiled; anything else must match the runtime.
+      const platformFree = copy.destination === './dist';
+      expect(stage.platform, `stage ${copy.from}`).toBe(platformFree ? '$BUILDPLATFORM' : RUNTIME_PLATFORM);
+    }
+    expect(read('Dockerfile')).not.toMatch(/any binary matches/);
   });
 
   it('builds in a separate stage that installs from the lockfile and compiles, nothing else', () => {
@@ -221,11 +279,60 @@ describe('docker-compose.dev.yml', () => {
 
   it('publishes the host on 7071 and the inspector on the port the entrypoint opens', () => {
     expect(portMappings(functions)).toEqual([
-      { published: 7071, target: 80 },
-      { published: attachDocker.port, target: inspectorPort },
+      { hostIp: '127.0.0.1', published: 7071, target: 80 },
+      { hostIp: attachDocker.address, published: attachDocker.port, target: inspectorPort },
     ]);
     const exposed = instructions(runtime, 'EXPOSE').flatMap((args) => args.split(/\s+/).map(Number));
     for (const { target } of portMappings(functions)) expect(exposed).toContain(target);
+  });
+
+  it('binds no published port to all interfaces (the inspector runs any code it is sent)', () => {
+    const published = Object.entries(compose.services as Record<string, { ports?: string[] }>).flatMap(
+      ([name, service]) => (service.ports ?? []).map((port) => ({ name, port, mapping: parsePort(port) })),
+    );
+    expect(published.length).toBeGreaterThanOrEqual(5);
+    for (const { name, port, mapping } of published) {
+      expect(bindsAllInterfaces(mapping), `${name}: ${JSON.stringify(port)}`).toBe(false);
+    }
+  });
+
+  it('tells a loopback binding from one on every interface', () => {
+    expect(bindsAllInterfaces(parsePort('9229:9229'))).toBe(true);
+    expect(bindsAllInterfaces(parsePort('0.0.0.0:9229:9229'))).toBe(true);
+    expect(bindsAllInterfaces(parsePort('192.168.1.5:9229:9229/tcp'))).toBe(true);
+    expect(bindsAllInterfaces(parsePort({ published: 9229, target: 9229 }))).toBe(true);
+    expect(bindsAllInterfaces(parsePort('127.0.0.1:9229:9229'))).toBe(false);
+    expect(bindsAllInterfaces(parsePort('[::1]:9229:9229'))).toBe(false);
+    expect(bindsAllInterfaces(parsePort({ host_ip: '127.0.0.1', published: '7071', target: 80 }))).toBe(
+      false,
+    );
+    expect(() => parsePort('9229')).toThrow(/unsupported/);
+  });
+
+  it('runs the functions service on the runtime image platform, under an init that forwards signals', () => {
+    expect(functions.platform).toBe(RUNTIME_PLATFORM);
+    expect(functions.init).toBe(true);
+    expect(azurite.platform).toBeUndefined(); // multi-architecture image: native is fine
+  });
+
+  it('runs Azurite without telemetry, with only options the installed Azurite knows', () => {
+    const known = azuriteOptions();
+    expect(known).toContain('disableTelemetry');
+    const flags = (azurite.command as string[])
+      .filter((word) => word.startsWith('--'))
+      .map((word) => word.slice(2).split('=')[0]);
+    expect(flags).toContain('disableTelemetry');
+    for (const flag of flags) expect(known, `--${flag}`).toContain(flag);
+  });
+
+  it("says where DEBUG_WAIT's wait ends: the host's worker start-up timeout", () => {
+    const limit = `${WORKER_STARTUP_TIMEOUT_SECONDS} s`;
+    const composeText = read('docker-compose.dev.yml');
+    const debugWaitComment = /((?:^ *#.*\n)+) *DEBUG_WAIT:/m.exec(composeText)?.[1] ?? '';
+    expect(debugWaitComment).toContain(limit);
+    const docs = read('docs/docker.md');
+    expect(docs).toContain('ProcessStartupTimeout');
+    expect(docs).toContain(limit);
   });
 
   it('reaches Azurite by its service name with the public development account, not UseDevelopmentStorage', () => {
@@ -313,6 +420,37 @@ describe('.vscode', () => {
     expect(attachLocal.outFiles).toEqual(attachDocker.outFiles);
   });
 
+  it('runs `func start` for Core Tools users through the start:func script, inspector on the attach port', () => {
+    const tasks = readJson('.vscode/tasks.json').tasks as Record<string, any>[];
+    const attachFunc = launch.configurations.find((c: { name: string }) => c.name === 'Attach to func start');
+    expect(attachFunc).toMatchObject({ type: 'node', request: 'attach', restart: true, sourceMaps: true });
+    expect(attachFunc.outFiles).toEqual(attachDocker.outFiles);
+    const func = tasks.find((task) => task.label === attachFunc.preLaunchTask);
+    expect(func).toMatchObject({ type: 'npm', script: 'start:func', isBackground: true });
+    // The Azure Functions extension's matcher: it tells VS Code when the host is up (or restarting).
+    expect(func!.problemMatcher).toBe('$func-node-watch');
+    const env = func!.options.env as Record<string, string>;
+    expect(env.languageWorkers__node__arguments).toBe(`--inspect=${attachFunc.address}:${attachFunc.port}`);
+    expect(env[SEQUENTIAL_RESTART_VARIABLE]).toBe('true');
+    // func start uses UseDevelopmentStorage=true: Azurite on its default ports, started first.
+    const dependsOn = [func!.dependsOn].flat();
+    expect(dependsOn).toContain('npm: watch');
+    const azuriteTask = tasks.find(
+      (task) => dependsOn.includes(task.label) && /\bazurite\b/.test(task.command),
+    );
+    expect(azuriteTask?.command).toMatch(/^npx azurite .*--disableTelemetry/);
+    expect(azuriteTask?.command).not.toMatch(/Port/);
+    expect(readJson('local.settings.json.example').Values.AzureWebJobsStorage).toBe(
+      'UseDevelopmentStorage=true',
+    );
+    expect(packageJson.scripts['start:func']).toMatch(/(^|&& )func start$/);
+  });
+
+  it('keeps "Attach to Docker Functions" on the loopback address compose publishes the inspector on', () => {
+    const inspector = portMappings(functions).find((mapping) => mapping.target === inspectorPort);
+    expect(attachDocker.address).toBe(inspector?.hostIp);
+  });
+
   it('has a watch build task and recommends the Functions and ESLint extensions', () => {
     const tasks = readJson('.vscode/tasks.json').tasks as {
       type: string;
@@ -341,6 +479,7 @@ describe('secret literals', () => {
     '.vscode/launch.json',
     '.vscode/tasks.json',
     'README.md',
+    'docs/docker.md',
   ];
 
   it.each(COMMITTED)('%s holds none', (path) => {
@@ -414,6 +553,12 @@ describe('docker/entrypoint.sh', () => {
     expect(env.languageWorkers__node__arguments).toBe(`--inspect=0.0.0.0:${inspectorPort}`);
   });
 
+  it('makes host restarts sequential when debugging, so the reloaded worker finds the debug port free', () => {
+    expect(exported({ ENABLE_DEBUGGING: 'true' })[SEQUENTIAL_RESTART_VARIABLE]).toBe('true');
+    // The host parses the value with bool.TryParse: it must be "true" even when "1" enabled debugging.
+    expect(exported({ ENABLE_DEBUGGING: '1', DEBUG_WAIT: 'true' })[SEQUENTIAL_RESTART_VARIABLE]).toBe('true');
+  });
+
   it('waits for the debugger with --inspect-brk when DEBUG_WAIT=true', () => {
     const env = exported({ ENABLE_DEBUGGING: 'true', DEBUG_WAIT: 'true' });
     expect(env.languageWorkers__node__arguments).toBe(`--inspect-brk=0.0.0.0:${inspectorPort}`);
@@ -442,6 +587,90 @@ describe('docker/entrypoint.sh', () => {
     const result = run({}, []);
     expect(result.status).toBe(127); // not installed on this machine, so exec reports it missing
     expect(result.stderr).toContain(BASE_START_COMMAND);
+  });
+
+  describe("with stand-ins for the base image's start script, certificate step and host", () => {
+    let dir: string;
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** The base image's start script as azure-functions-docker ships it, at the given paths. */
+    const baseStartScript = (caStep: string, host: string) =>
+      `#!/usr/bin/env bash\nsource ${caStep}\n\n${host}`;
+
+    /** Writes the stand-ins and a copy of the entrypoint pointing at them; returns its path. */
+    function standIn(startScript: (caStep: string, host: string) => string = baseStartScript): string {
+      dir = mkdtempSync(join(tmpdir(), 'entrypoint-'));
+      const at = (path: string) => join(dir, path.replaceAll('/', '_'));
+      let entrypoint = read(ENTRYPOINT_SCRIPT);
+      for (const path of [BASE_START_COMMAND, BASE_CA_STEP, HOST_EXECUTABLE]) {
+        expect(entrypoint).toContain(`'${path}'`);
+        entrypoint = entrypoint.replaceAll(`'${path}'`, `'${at(path)}'`);
+      }
+      const files: Record<string, string> = {
+        [ENTRYPOINT_SCRIPT]: entrypoint,
+        [BASE_START_COMMAND]: startScript(at(BASE_CA_STEP), at(HOST_EXECUTABLE)),
+        [BASE_CA_STEP]: `#!/bin/bash\necho certificates > '${join(dir, 'ca-step-ran')}'\n`,
+        [HOST_EXECUTABLE]: [
+          '#!/usr/bin/env node',
+          "const { existsSync } = require('node:fs');",
+          "process.on('SIGTERM', () => { console.log('host: SIGTERM'); process.exit(0); });",
+          `console.log('host: ready', process.pid, existsSync(${JSON.stringify(join(dir, 'ca-step-ran'))}));`,
+          'setInterval(() => {}, 60_000);',
+        ].join('\n'),
+      };
+      for (const [path, text] of Object.entries(files)) {
+        writeFileSync(at(path), text);
+        chmodSync(at(path), 0o755);
+      }
+      return at(ENTRYPOINT_SCRIPT);
+    }
+
+    /** Starts the entrypoint with no command (the image's CMD is its default) and waits for the host. */
+    async function start(entrypoint: string) {
+      const child = spawn('bash', [entrypoint], { env: baseEnv, detached: true });
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+      const ready = new Promise<RegExpExecArray>((resolveReady, fail) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk;
+          const match = /^host: ready (\d+) (true|false)$/m.exec(stdout);
+          if (match) resolveReady(match);
+        });
+        child.on('exit', (code) => fail(new Error(`exited ${code} before the host was ready: ${stderr}`)));
+      });
+      const [, hostPid, caStepRan] = await ready;
+      return {
+        child,
+        hostPid: Number(hostPid),
+        caStepRan: caStepRan === 'true',
+        output: () => ({ stdout, stderr }),
+      };
+    }
+
+    it('runs the certificate step, then execs the host, so SIGTERM reaches the host itself', async () => {
+      const { child, hostPid, caStepRan, output } = await start(standIn());
+      expect(caStepRan).toBe(true);
+      expect(hostPid).toBe(child.pid); // no shell left in between to swallow or die of the signal
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      expect(output().stdout).toContain('host: SIGTERM');
+    });
+
+    it('runs a start script it does not recognise as it is, and says so', async () => {
+      const changed = (caStep: string, host: string) => `${baseStartScript(caStep, host)}\necho a new step\n`;
+      const { child, hostPid, output } = await start(standIn(changed));
+      try {
+        expect(hostPid).not.toBe(child.pid);
+        expect(output().stderr).toContain('has changed; running it as it is');
+      } finally {
+        const exited = once(child, 'exit');
+        process.kill(-child.pid!, 'SIGKILL'); // the script and the host it runs as a child
+        await exited;
+      }
+    });
   });
 
   it('is an executable bash script with Unix line endings', () => {

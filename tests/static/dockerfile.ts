@@ -12,6 +12,8 @@ export interface Instruction {
 export interface Stage {
   image: string;
   alias?: string;
+  /** `FROM --platform=…`, as written (may name a build argument such as `$BUILDPLATFORM`). */
+  platform?: string;
   instructions: Instruction[];
 }
 
@@ -37,8 +39,15 @@ export function parseDockerfile(text: string): Stage[] {
     const [, keyword, args] = /^(\S+)\s*(.*)$/.exec(joined)!;
     const upper = keyword.toUpperCase();
     if (upper === 'FROM') {
-      const [image, as, alias] = args.split(/\s+/);
-      stages.push({ image, alias: as?.toUpperCase() === 'AS' ? alias : undefined, instructions: [] });
+      const words = args.split(/\s+/);
+      const platform = words.find((word) => word.startsWith('--platform='))?.slice('--platform='.length);
+      const [image, as, alias] = words.filter((word) => !word.startsWith('--'));
+      stages.push({
+        image,
+        alias: as?.toUpperCase() === 'AS' ? alias : undefined,
+        platform,
+        instructions: [],
+      });
     } else if (stages.length === 0) {
       continue; // ARG before the first FROM
     }
