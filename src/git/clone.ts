@@ -1,15 +1,16 @@
 // Phase 1: a shallow, single-branch clone of the configured repository into a private temp
-// folder — no tags, no submodules, no hooks, the token in an HTTP header (gitAuth.ts). File
-// contents are then read from the checkout without following any link.
+// folder — no tags, no submodules, no hooks, the token in an HTTP header (gitAuth.ts) — and no
+// checkout: file content comes from the object database (blobReader.ts), so names no file
+// system could hold cannot fail the clone, and .gitattributes never changes a byte.
 
-import { constants } from 'node:fs';
-import { lstat, mkdtemp, open, readdir, realpath, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { simpleGit, type SimpleGit } from 'simple-git';
-import { gitEnv, redact, type GitAuth } from './gitAuth.js';
+import { startBlobProcess } from './blobReader.js';
+import { failureDetail, gitClient } from './client.js';
 import { GitError } from './errors.js';
+import { gitEnv, type GitAuth } from './gitAuth.js';
 import { LS_TREE_ARGS, parseLsTree, type TreeEntry } from './tree.js';
 
 export interface CloneOptions {
@@ -18,9 +19,8 @@ export interface CloneOptions {
   signal?: AbortSignal;
 }
 
-/** The blob a caller wants: where it sits in the tree, its id and its size from ls-tree. */
+/** The blob a caller wants: its object id and its size as ls-tree listed them. */
 export interface BlobRef {
-  path: string;
   sha: string;
   size: number;
 }
@@ -28,33 +28,17 @@ export interface BlobRef {
 export interface Checkout {
   commit: string;
   tree: TreeEntry[];
-  /** The file's bytes as committed; streams from the checkout. */
+  /**
+   * The blob's bytes exactly as committed: a Buffer when small, else a Readable that the caller
+   * must read to the end or destroy (reads are served one object at a time, in call order).
+   */
   content(blob: BlobRef): Promise<Readable | Buffer>;
-  /** Removes the temp folder. */
+  /** Stops the blob reader and removes the temp folder. */
   remove(): Promise<void>;
 }
 
-function gitClient(baseDir: string, auth: GitAuth, signal?: AbortSignal): SimpleGit {
-  const env = gitEnv(auth);
-  return simpleGit({
-    baseDir,
-    abort: signal,
-    // The environment is ours, not caller input: it turns hooks and prompts off and carries the
-    // token as a header, which simple-git's guards would otherwise refuse.
-    allowEnvironment: Object.keys(env),
-    unsafe: {
-      allowUnsafeAskPass: true,
-      allowUnsafeConfigPaths: true,
-      allowUnsafeConfigEnvCount: true,
-      allowUnsafeHooksPath: true,
-      allowUnsafeProtocolOverride: true,
-    },
-  }).env(env);
-}
-
 function failure(step: string, error: unknown, auth: GitAuth): GitError {
-  const detail = (error as Error).message.trim().split('\n').slice(-3).join(' ');
-  return new GitError('CLONE_FAILED', `git ${step} failed: ${redact(detail, auth)}`);
+  return new GitError('CLONE_FAILED', `git ${step} failed: ${failureDetail(error, auth)}`);
 }
 
 const CHECKOUT_PREFIX = 'workspace-sync-';
@@ -91,9 +75,11 @@ export async function cloneBranch(
   await removeStaleCheckouts(parent);
   const root = await mkdtemp(join(parent, CHECKOUT_PREFIX));
   const dir = join(root, 'repo');
-  const remove = () => rm(root, { recursive: true, force: true });
+  const removeFolder = () => rm(root, { recursive: true, force: true });
+  const { signal } = options;
   try {
     const args = [
+      '--no-checkout',
       '--depth',
       '1',
       '--single-branch',
@@ -102,74 +88,27 @@ export async function cloneBranch(
       '--no-tags',
       '--no-recurse-submodules',
     ];
-    await gitClient(root, auth, options.signal)
+    await gitClient(auth, { baseDir: root, signal })
       .clone(repositoryUrl, dir, args)
       .catch((error: unknown) => {
         throw failure('clone', error, auth);
       });
-    const git = gitClient(dir, auth, options.signal);
+    const git = gitClient(auth, { baseDir: dir, signal });
     const commit = (await git.revparse(['HEAD'])).trim();
     const tree = parseLsTree(await git.raw(LS_TREE_ARGS));
-    const checkout = new CheckoutReader(await realpath(dir));
-    const content = async (write: BlobRef) => {
-      const file = await checkout.read(write.path, write.size);
-      // Attributes (eol, filters) can make the checkout differ from the blob; git has the truth.
-      return file ?? Buffer.from(await git.binaryCatFile(['blob', write.sha]));
+    const blobs = startBlobProcess(dir, gitEnv(auth), signal);
+    return {
+      commit,
+      tree,
+      content: (blob) => blobs.reader.read(blob.sha, blob.size),
+      async remove() {
+        await blobs.close();
+        await removeFolder();
+      },
     };
-    return { commit, tree, content, remove };
   } catch (error) {
-    await remove();
+    await removeFolder();
     if (error instanceof GitError) throw error;
     throw failure('read', error, auth);
-  }
-}
-
-/** Files up to this size are read in one call; larger ones are streamed. */
-const BUFFERED_READ_BYTES = 1024 * 1024;
-
-/**
- * Reads files from the checkout without following any link: not in the last segment
- * (O_NOFOLLOW), not in a folder on the way (its realpath must be itself; checked once per folder).
- */
-class CheckoutReader {
-  readonly #folders = new Map<string, Promise<boolean>>();
-
-  constructor(private readonly root: string) {}
-
-  /** The regular file's content when it has the expected size, else undefined. */
-  async read(relative: string, size: number): Promise<Readable | Buffer | undefined> {
-    const path = join(this.root, relative);
-    if (!(await this.#folderIsReal(dirname(path)))) return undefined;
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
-    if (!handle) return undefined;
-    const stats = await handle.stat();
-    if (!stats.isFile() || stats.size !== size) {
-      await handle.close();
-      return undefined;
-    }
-    if (size > BUFFERED_READ_BYTES) return handle.createReadStream();
-    try {
-      const content = Buffer.allocUnsafe(size);
-      for (let offset = 0; offset < size;) {
-        const { bytesRead } = await handle.read(content, offset, size - offset, offset);
-        if (bytesRead === 0) return undefined; // shrank under us: let git answer
-        offset += bytesRead;
-      }
-      return content;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  #folderIsReal(folder: string): Promise<boolean> {
-    let check = this.#folders.get(folder);
-    if (!check) {
-      check = realpath(folder).then(
-        (real) => real === folder,
-        () => false,
-      );
-      this.#folders.set(folder, check);
-    }
-    return check;
   }
 }

@@ -1,33 +1,29 @@
 // `git ls-remote` for one branch: the cheap question asked before any clone ("what is the head
 // now?") and the reachability check when a repository is connected.
 
-import { execFile } from 'node:child_process';
+import { failureDetail, gitClient } from './client.js';
 import { GitError } from './errors.js';
-import { gitEnv, redact, type GitAuth } from './gitAuth.js';
+import type { GitAuth } from './gitAuth.js';
 
 const LS_REMOTE_TIMEOUT_MS = 30_000;
 
 /** The commit the branch points at, or undefined when the repository has no such branch. */
-export function lsRemoteHead(
+export async function lsRemoteHead(
   repositoryUrl: string,
   branch: string,
   auth: GitAuth,
 ): Promise<string | undefined> {
-  const args = ['ls-remote', '--heads', '--', repositoryUrl, `refs/heads/${branch}`];
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      { env: gitEnv(auth), timeout: LS_REMOTE_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const detail = (stderr || error.message).trim().split('\n').slice(-3).join(' ');
-          reject(new GitError('REPOSITORY_UNREACHABLE', `git ls-remote failed: ${redact(detail, auth)}`));
-          return;
-        }
-        const line = stdout.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
-        resolve(line?.split('\t')[0]);
-      },
-    );
-  });
+  const ref = `refs/heads/${branch}`;
+  const deadline = AbortSignal.timeout(LS_REMOTE_TIMEOUT_MS);
+  let stdout: string;
+  try {
+    stdout = await gitClient(auth, { signal: deadline }).listRemote(['--heads', '--', repositoryUrl, ref]);
+  } catch (error) {
+    const detail = deadline.aborted
+      ? `no answer within ${LS_REMOTE_TIMEOUT_MS / 1000} s`
+      : failureDetail(error, auth);
+    throw new GitError('REPOSITORY_UNREACHABLE', `git ls-remote failed: ${detail}`);
+  }
+  const line = stdout.split('\n').find((l) => l.endsWith(`\t${ref}`));
+  return line?.split('\t')[0];
 }
