@@ -1,5 +1,11 @@
 // Starts Azurite (blob, queue, table) from node_modules as a child process on free or given
 // ports. Used by `npm start` and by the integration tests, so both run the same way.
+//
+// The child dies with its parent, even a SIGKILLed one (issue 10 item 14): Azurite runs inside
+// a tiny wrapper whose stdin is a pipe from the parent. Only the parent holds the pipe's write
+// end, so the kernel closes it when the parent exits in any way, the wrapper reads EOF and
+// shuts Azurite down. A pipe works the same on Linux and macOS, and needs no polling.
+// The child is stopped the same way: the parent closes the pipe.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -20,6 +26,8 @@ export interface AzuriteOptions {
 export interface RunningAzurite {
   connectionString: string;
   ports: { blob: number; queue: number; table: number };
+  /** The Azurite process (the wrapper, which runs Azurite in-process). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -52,9 +60,31 @@ function azuriteMain(): string {
   return join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
 }
 
+/** How long Azurite may take to close its servers once its parent is gone. */
+const ORPHAN_EXIT_MS = 2_000;
+
+/**
+ * The wrapper, run with `node -e WRAPPER <azurite.js> <azurite args…>`: Azurite in this process
+ * (its CLI reads process.argv), and on EOF or an error on stdin, Azurite's own SIGTERM shutdown
+ * (which closes its stores), then exit whatever is still open. Plain JavaScript in a string
+ * because it must run from the compiled runtime and from the TypeScript tests alike.
+ */
+const WRAPPER = `
+const [azurite, ...args] = process.argv.slice(1);
+process.argv = [process.argv[0], azurite, ...args];
+const parentGone = () => {
+  setTimeout(() => process.exit(0), ${ORPHAN_EXIT_MS}).unref();
+  process.kill(process.pid, 'SIGTERM');
+};
+process.stdin.once('end', parentGone).once('error', parentGone).resume();
+require(azurite);
+`;
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
   const args = [
+    '-e',
+    WRAPPER,
     azuriteMain(),
     '--blobPort',
     String(ports.blob),
@@ -68,11 +98,14 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     '--silent',
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl+C in a terminal signals the whole foreground group, and the
+  // runtime still needs storage while running functions finish; the runtime stops it last.
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   await waitForListening(child);
   return {
     connectionString: connectionStringFor(ports),
     ports,
+    pid: child.pid!,
     stop: () => stopChild(child),
   };
 }
@@ -104,6 +137,7 @@ function waitForListening(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Closing stdin is the wrapper's stop signal, the same path as a parent that died. */
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -112,6 +146,6 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.stdin?.end();
   });
 }
