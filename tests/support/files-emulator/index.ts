@@ -4,11 +4,13 @@
 // @azure/storage-file-share sends for the workspace store's calls; see docs/stores.md.
 
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_ACCOUNT, DEV_KEY } from '../../../src/dev/azurite.js';
 import { FaultPlan, type FaultRule, type Operation } from './faults.js';
+import { allowsTrailingDot, assertShareName, normalisePath } from './names.js';
 import { operationOf, route, type Reply } from './router.js';
 import { Account, ServiceError } from './state.js';
 import { errorXml } from './xml.js';
@@ -24,6 +26,8 @@ export const WRITE_OPERATIONS = [
   'setFileMetadata',
   'deleteFile',
   'deleteDirectory',
+  'renameFile',
+  'renameDirectory',
 ] as const satisfies readonly Operation[];
 
 export function writeRequests(counts: FilesEmulator['counts']): number {
@@ -61,11 +65,18 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const [accountName = '', share = '', ...segments] = parsed.pathname
-      .split('/')
-      .slice(1)
-      .map(decodeURIComponent);
     const method = req.method ?? 'GET';
+    const path = parsed.pathname.split('/').slice(1).map(decodeURIComponent);
+    // The SDK builds a rename's destination URL by replacing the whole path with /<share>/<path>
+    // (setURLPath in ShareFileClient.rename), which drops a path-style URL's account segment.
+    // Such a request still names the account in its rename source; accept it as addressed to it.
+    const renameWithoutAccount =
+      path[0] !== DEV_ACCOUNT &&
+      new URL(
+        req.headers['x-ms-file-rename-source']?.toString() ?? 'x:/',
+        'http://127.0.0.1',
+      ).pathname.startsWith(`/${DEV_ACCOUNT}/`);
+    const [accountName = '', share = '', ...segments] = renameWithoutAccount ? [DEV_ACCOUNT, ...path] : path;
     const operation: Operation = share ? operationOf(method, parsed.searchParams) : 'unsupported';
     const fault = plan.next(operation);
     if (latencyMs > 0) await sleep(latencyMs);
@@ -87,12 +98,16 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
           'InternalError',
           'The server encountered an internal error. Please retry the request.',
         );
+      assertShareName(share);
       reply = route(account, operation, {
         method,
         query: parsed.searchParams,
         headers: req.headers,
         share,
-        segments: segments.filter((segment) => segment !== ''),
+        segments: normalisePath(
+          segments.filter((segment) => segment !== ''),
+          allowsTrailingDot(req.headers, 'x-ms-allow-trailing-dot'),
+        ),
         body,
         serviceEndpoint: `${url}/`,
       });
@@ -100,7 +115,7 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
       if (!(error instanceof ServiceError)) throw error;
       reply = errorReply(error, req.headers['x-ms-client-request-id']?.toString() ?? randomUUID());
     }
-    send(req, res, reply);
+    await send(req, res, reply);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -138,7 +153,7 @@ function authenticate(req: IncomingMessage, accountName: string): void {
 function errorReply(error: ServiceError, requestId: string): Reply {
   return {
     status: error.status,
-    headers: { 'x-ms-error-code': error.code, 'Content-Type': 'application/xml' },
+    headers: { 'x-ms-error-code': error.code, 'Content-Type': 'application/xml', ...error.headers },
     body: errorXml(error.code, error.message, requestId),
   };
 }
@@ -149,16 +164,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
-  const body = reply.body === undefined ? undefined : Buffer.from(reply.body);
+async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
   res.writeHead(reply.status, {
     'x-ms-request-id': randomUUID(),
     'x-ms-version': req.headers['x-ms-version'] ?? '2025-05-05',
     'x-ms-client-request-id': req.headers['x-ms-client-request-id'] ?? '',
     Date: new Date().toUTCString(),
     Server: 'Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0 (workspace-sync test emulator)',
-    ...(body && !reply.headers?.['Content-Length'] ? { 'Content-Length': body.length } : {}),
+    ...(Buffer.isBuffer(body) && !reply.headers?.['Content-Length'] ? { 'Content-Length': body.length } : {}),
     ...reply.headers,
   });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  if (req.method === 'HEAD' || body === undefined) return void res.end();
+  if (Buffer.isBuffer(body)) return void res.end(body);
+  // Page by page, waiting for the socket to drain: a large sparse file is never one buffer.
+  for (const chunk of body) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await once(res, 'drain');
+  }
+  res.end();
 }

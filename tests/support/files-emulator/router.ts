@@ -1,7 +1,12 @@
 // Maps REST requests (method + restype/comp + headers) to operations on the emulated account and
 // their results to status codes and headers as the Azure Files REST reference describes them.
 
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { DEV_ACCOUNT } from '../../../src/dev/azurite.js';
+import { checkLease, leaseFile, leaseHeaders } from './leases.js';
+import { allowsTrailingDot, normalisePath } from './names.js';
+import { smbFromHeaders, smbHeaders } from './smb.js';
 import { ServiceError, type Account, type FileNode, type Node } from './state.js';
 import { listXml } from './xml.js';
 
@@ -10,7 +15,7 @@ export interface Request {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   share: string;
-  /** Decoded path segments below the share. */
+  /** Decoded path segments below the share, trailing dots trimmed unless allowed (names.ts). */
   segments: string[];
   body: Buffer;
   serviceEndpoint: string;
@@ -19,7 +24,8 @@ export interface Request {
 export interface Reply {
   status: number;
   headers?: Record<string, string | number>;
-  body?: Buffer | string;
+  /** A large download comes as pages (content.ts), never as one buffer. */
+  body?: Buffer | string | Iterable<Buffer>;
 }
 
 const MAX_RANGE_BYTES = 4 * 1024 * 1024;
@@ -36,7 +42,10 @@ const OPERATIONS = {
   'HEAD directory -': 'getDirectoryProperties',
   'DELETE directory -': 'deleteDirectory',
   'GET directory list': 'list',
+  'PUT directory rename': 'renameDirectory',
   'PUT - range': 'putRange',
+  'PUT - lease': 'leaseFile',
+  'PUT - rename': 'renameFile',
   'PUT - properties': 'setFileProperties',
   'PUT - metadata': 'setFileMetadata',
   'PUT - -': 'createFile',
@@ -53,10 +62,10 @@ export function operationOf(method: string, query: URLSearchParams): Operation {
 }
 
 export function route(account: Account, operation: Operation, request: Request): Reply {
-  const { share, segments } = request;
+  const { share, segments, headers } = request;
   switch (operation) {
     case 'createShare':
-      return created(account.createShare(share));
+      return created(account.createShare(share, smbFromHeaders({}, 'directory')));
     case 'getShareProperties':
       return ok(account.share(share), { 'x-ms-share-quota': 5120 });
     case 'deleteShare':
@@ -64,7 +73,14 @@ export function route(account: Account, operation: Operation, request: Request):
       account.shares.delete(share);
       return { status: 202 };
     case 'createDirectory':
-      return created(account.createDirectory(share, nonRoot(segments), metadataOf(request.headers)));
+      return created(
+        account.createDirectory(
+          share,
+          nonRoot(segments),
+          metadataOf(headers),
+          smbFromHeaders(headers, 'directory'),
+        ),
+      );
     case 'getDirectoryProperties':
       return ok(account.directory(share, segments));
     case 'deleteDirectory':
@@ -73,52 +89,144 @@ export function route(account: Account, operation: Operation, request: Request):
     case 'list':
       return list(account, request);
     case 'createFile': {
-      if (request.headers['x-ms-type']?.toString().toLowerCase() !== 'file') throw missingHeader('x-ms-type');
-      const size = integerHeader(request.headers, 'x-ms-content-length');
-      return created(account.createFile(share, nonRoot(segments), size, metadataOf(request.headers)));
+      if (headers['x-ms-type']?.toString().toLowerCase() !== 'file') throw missingHeader('x-ms-type');
+      const size = integerHeader(headers, 'x-ms-content-length');
+      const existing = account.existing(share, nonRoot(segments));
+      if (existing?.kind === 'file') checkLease(existing, headers, 'write');
+      return created(
+        account.createFile(share, segments, size, metadataOf(headers), smbFromHeaders(headers, 'file')),
+      );
     }
-    case 'putRange': {
-      const file = account.file(share, segments);
-      const { start, end } = parseRange(request.headers);
-      if (end === undefined)
-        throw new ServiceError(400, 'InvalidHeaderValue', 'Put Range needs a closed range.');
-      if (end - start + 1 > MAX_RANGE_BYTES) {
-        throw new ServiceError(
-          413,
-          'RequestBodyTooLarge',
-          'The request body is too large and exceeds the maximum permissible limit.',
-        );
-      }
-      const write = request.headers['x-ms-write']?.toString().toLowerCase();
-      if (write !== 'update' && write !== 'clear') throw missingHeader('x-ms-write');
-      return created(account.putRange(file, start, end, write === 'update' ? request.body : undefined));
-    }
+    case 'putRange':
+      return putRange(account, request);
     case 'setFileProperties': {
-      const file = account.file(share, segments);
-      const size = request.headers['x-ms-content-length'];
+      const file = writable(account, request);
+      file.smb = smbFromHeaders(headers, 'file', file.smb);
+      const size = headers['x-ms-content-length'];
       return ok(
         size === undefined
           ? account.touch(file)
-          : account.resize(file, integerHeader(request.headers, 'x-ms-content-length')),
+          : account.resize(file, integerHeader(headers, 'x-ms-content-length')),
       );
     }
     case 'setFileMetadata': {
-      const file = account.file(share, segments);
-      file.metadata = metadataOf(request.headers);
+      const file = writable(account, request);
+      file.metadata = metadataOf(headers);
       return ok(account.touch(file));
     }
     case 'getFileProperties': {
       const file = account.file(share, segments);
-      return ok(file, { 'Content-Length': file.content.length, 'x-ms-type': 'File' });
+      checkLease(file, headers, 'read');
+      return ok(file, fileHeaders(file, file.content.size));
     }
     case 'getFile':
-      return download(account.file(share, segments), request.headers);
+      return download(account.file(share, segments), headers);
     case 'deleteFile':
+      writable(account, request);
       account.delete(share, nonRoot(segments), 'file');
       return { status: 202 };
+    case 'leaseFile': {
+      // https://learn.microsoft.com/rest/api/storageservices/lease-file: a lease changes neither ETag nor Last-Modified.
+      const file = account.file(share, segments);
+      const result = leaseFile(file, headers);
+      return {
+        status: result.status,
+        headers: { ETag: file.etag, 'Last-Modified': file.lastModified.toUTCString(), ...result.headers },
+      };
+    }
+    case 'renameFile':
+    case 'renameDirectory':
+      return rename(account, request, operation === 'renameFile' ? 'file' : 'directory');
     case 'unsupported':
       throw new ServiceError(400, 'UnsupportedHttpVerb', 'The emulator does not implement this operation.');
   }
+}
+
+/** The file at the request's path, after checking that the request may write it (leases.ts). */
+function writable(account: Account, request: Request): FileNode {
+  const file = account.file(request.share, request.segments);
+  checkLease(file, request.headers, 'write');
+  return file;
+}
+
+/**
+ * Put Range (https://learn.microsoft.com/rest/api/storageservices/put-range): ≤ 4 MiB, within the
+ * file; the response carries the service-computed Content-MD5 of the body (recorded in
+ * leaseclient/recording_uploadrange.json), and a Content-MD5 sent with the request must match it
+ * (400 Md5Mismatch).
+ */
+function putRange(account: Account, request: Request): Reply {
+  const file = writable(account, request);
+  const { start, end } = parseRange(request.headers);
+  if (end === undefined) throw new ServiceError(400, 'InvalidHeaderValue', 'Put Range needs a closed range.');
+  if (end - start + 1 > MAX_RANGE_BYTES) {
+    throw new ServiceError(
+      413,
+      'RequestBodyTooLarge',
+      'The request body is too large and exceeds the maximum permissible limit.',
+    );
+  }
+  const write = request.headers['x-ms-write']?.toString().toLowerCase();
+  if (write !== 'update' && write !== 'clear') throw missingHeader('x-ms-write');
+  if (write === 'clear') return created(account.putRange(file, start, end, undefined));
+  const md5 = createHash('md5').update(request.body).digest('base64');
+  const sent = request.headers['content-md5']?.toString();
+  if (sent !== undefined && sent !== md5) {
+    throw new ServiceError(
+      400,
+      'Md5Mismatch',
+      'The MD5 value specified in the request did not match with the MD5 value calculated by the server.',
+    );
+  }
+  const reply = created(account.putRange(file, start, end, request.body));
+  return { ...reply, headers: { ...reply.headers, 'Content-MD5': md5 } };
+}
+
+/**
+ * Rename File / Rename Directory (https://learn.microsoft.com/rest/api/storageservices/rename-file,
+ * .../rename-directory): PUT on the destination with comp=rename and x-ms-file-rename-source naming
+ * the source by URL; x-ms-file-rename-replace-if-exists lets an existing file be replaced, unless it
+ * is ReadOnly and x-ms-file-rename-ignore-readonly is not true; a leased source needs
+ * x-ms-source-lease-id and a leased destination x-ms-destination-lease-id (412 LeaseIdMissing, as
+ * in fileclient/recording_rename__source_leased__no_lease_access_condition.json).
+ */
+function rename(account: Account, request: Request, kind: Node['kind']): Reply {
+  const { share, headers } = request;
+  const target = nonRoot(request.segments);
+  const from = renameSource(headers, share);
+  const source = kind === 'file' ? account.file(share, from) : account.directory(share, from);
+  if (source.kind === 'file') checkLease(source, headers, 'write', 'x-ms-source-lease-id');
+  const replaceIfExists = headers['x-ms-file-rename-replace-if-exists']?.toString().toLowerCase() === 'true';
+  const ignoreReadOnly = headers['x-ms-file-rename-ignore-readonly']?.toString().toLowerCase() === 'true';
+  const renamed = account.rename(share, source, target, (existing) => {
+    if (!replaceIfExists) {
+      throw new ServiceError(409, 'ResourceAlreadyExists', 'The specified resource already exists.');
+    }
+    if (existing.kind === 'file') checkLease(existing, headers, 'write', 'x-ms-destination-lease-id');
+    if (!ignoreReadOnly && /\bReadOnly\b/.test(existing.smb.attributes)) {
+      throw new ServiceError(
+        409,
+        'ReadOnlyAttribute',
+        'The specified resource is read-only and cannot be modified.',
+      );
+    }
+  });
+  if (Object.keys(metadataOf(headers)).length > 0) renamed.metadata = metadataOf(headers);
+  return { ...ok(renamed), status: 200 };
+}
+
+/** The source path of a rename, from its URL (the SDK sends the source client's full URL). */
+function renameSource(headers: IncomingHttpHeaders, share: string): string[] {
+  const source = headers['x-ms-file-rename-source']?.toString();
+  if (!source) throw missingHeader('x-ms-file-rename-source');
+  const path = new URL(source, 'http://127.0.0.1').pathname.split('/').slice(1).map(decodeURIComponent);
+  // Path-style (this emulator's URLs) names the account first; host-style starts at the share.
+  const [sourceShare, ...rest] = path[0] === DEV_ACCOUNT ? path.slice(1) : path;
+  if (sourceShare !== share) {
+    throw new ServiceError(400, 'InvalidHeaderValue', 'The rename source must be in the same share.');
+  }
+  const segments = rest.filter((segment) => segment !== '');
+  return nonRoot(normalisePath(segments, allowsTrailingDot(headers, 'x-ms-source-allow-trailing-dot')));
 }
 
 function list(account: Account, request: Request): Reply {
@@ -129,7 +237,7 @@ function list(account: Account, request: Request): Reply {
   if (!Number.isInteger(maxResults) || maxResults < 1) {
     throw new ServiceError(400, 'OutOfRangeQueryParameterValue', 'maxresults must be from 1 to 5000.');
   }
-  const include = (request.query.get('include') ?? '').toLowerCase().split(',');
+  const include = (request.query.get('include') ?? '').toLowerCase().split(',').filter(Boolean);
   const sorted = [...directory.children.entries()]
     .filter(([key]) => key.startsWith(prefix.toLowerCase()))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -145,30 +253,57 @@ function list(account: Account, request: Request): Reply {
     maxResults: request.query.has('maxresults') ? maxResults : undefined,
     entries: page.map(([, node]) => node),
     nextMarker: next && Buffer.from(next[0]).toString('base64url'),
-    include: { timestamps: include.includes('timestamps'), etag: include.includes('etag') },
+    directoryId: directory.id,
+    include: {
+      timestamps: include.includes('timestamps'),
+      etag: include.includes('etag'),
+      attributes: include.includes('attributes'),
+      permissionKey: include.includes('permissionkey'),
+      // "x-ms-file-extended-info ... implicitly assumed to be true if include is not empty":
+      // FileId per entry and the listed directory's DirectoryId.
+      extendedInfo: include.length > 0 || request.headers['x-ms-file-extended-info']?.toString() === 'true',
+    },
   });
   return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: xml };
 }
 
+// Get File (https://learn.microsoft.com/rest/api/storageservices/get-file): whole or by
+// x-ms-range/Range; a range starting at or past the end is 416 InvalidRange carrying
+// `Content-Range: bytes */<size>`, as HTTP prescribes for an unsatisfiable range (RFC 9110 §15.5.17).
 function download(file: FileNode, headers: IncomingHttpHeaders): Reply {
-  const size = file.content.length;
+  checkLease(file, headers, 'read');
+  const size = file.content.size;
   const hasRange = headers['x-ms-range'] !== undefined || headers.range !== undefined;
-  if (!hasRange) return { ...ok(file, { 'Content-Length': size, 'x-ms-type': 'File' }), body: file.content };
+  if (!hasRange) {
+    return { ...ok(file, fileHeaders(file, size)), body: file.content.read(0, size - 1) };
+  }
   const { start, end } = parseRange(headers);
   if (start >= size) {
-    throw new ServiceError(
+    const error = new ServiceError(
       416,
       'InvalidRange',
       'The range specified is invalid for the current size of the resource.',
     );
+    error.headers = { 'Content-Range': `bytes */${size}` };
+    throw error;
   }
   const last = Math.min(end ?? size - 1, size - 1);
-  const body = file.content.subarray(start, last + 1);
   const reply = ok(file, {
-    'Content-Length': body.length,
+    ...fileHeaders(file, last - start + 1),
     'Content-Range': `bytes ${start}-${last}/${size}`,
   });
-  return { ...reply, status: 206, body };
+  return { ...reply, status: 206, body: file.content.read(start, last) };
+}
+
+/** What Get File Properties and Get File say about a file besides its stamp (recorded HEAD responses). */
+function fileHeaders(file: FileNode, contentLength: number): Record<string, string | number> {
+  return {
+    'Content-Length': contentLength,
+    'Content-Type': 'application/octet-stream',
+    'x-ms-type': 'File',
+    'x-ms-server-encrypted': 'true',
+    ...leaseHeaders(file),
+  };
 }
 
 function ok(node: Node, extra: Record<string, string | number> = {}): Reply {
@@ -180,13 +315,14 @@ function ok(node: Node, extra: Record<string, string | number> = {}): Reply {
 
 const created = (node: Node): Reply => ({ status: 201, headers: stampHeaders(node) });
 
+/** ETag, Last-Modified and the SMB headers (smb.ts) that Create and Get Properties return. */
 function stampHeaders(node: Node): Record<string, string> {
   return {
     ETag: node.etag,
     'Last-Modified': node.lastModified.toUTCString(),
+    ...smbHeaders(node.smb),
     'x-ms-file-id': node.id,
-    'x-ms-file-creation-time': node.created.toISOString(),
-    'x-ms-file-last-write-time': node.lastModified.toISOString(),
+    'x-ms-file-parent-id': node.parent?.id ?? '0',
   };
 }
 

@@ -1,6 +1,9 @@
 // XML bodies in the shapes the Azure Files REST API documents: the error body and the
-// List Directories and Files result.
+// List Directories and Files result
+// (https://learn.microsoft.com/rest/api/storageservices/list-directories-and-files), element order
+// as recorded in directoryclient/recording_listfilesanddirectories__with_all_attributes.json.
 
+import { isoTime } from './smb.js';
 import type { Node } from './state.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
@@ -9,9 +12,6 @@ const escapeXml = (text: string) => text.replace(/[&<>]/g, (c) => ENTITIES[c]!);
 const escapeAttribute = (text: string) => text.replace(/[&<>"]/g, (c) => ENTITIES[c]!);
 
 const element = (name: string, content: string | number) => `<${name}>${content}</${name}>`;
-
-/** Timestamps the REST API writes as ISO 8601 with seven fractional digits. */
-const isoTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 
 export function errorXml(code: string, message: string, requestId: string): string {
   return (
@@ -31,7 +31,18 @@ export interface ListPage {
   maxResults?: number;
   entries: Node[];
   nextMarker?: string;
-  include: { timestamps: boolean; etag: boolean };
+  /** The directory's own id, given with extended info. */
+  directoryId?: string;
+  include: ListInclude;
+}
+
+/** `include=Timestamps,Etag,Attributes,PermissionKey`; extended info adds FileId and DirectoryId. */
+export interface ListInclude {
+  timestamps: boolean;
+  etag: boolean;
+  attributes: boolean;
+  permissionKey: boolean;
+  extendedInfo: boolean;
 }
 
 export function listXml(page: ListPage): string {
@@ -41,24 +52,32 @@ export function listXml(page: ListPage): string {
     (page.prefix ? element('Prefix', escapeXml(page.prefix)) : '') +
     (page.marker ? element('Marker', escapeXml(page.marker)) : '') +
     (page.maxResults ? element('MaxResults', page.maxResults) : '') +
+    (page.include.extendedInfo && page.directoryId ? element('DirectoryId', page.directoryId) : '') +
     `<Entries>${page.entries.map((node) => entryXml(node, page.include)).join('')}</Entries>` +
     (page.nextMarker ? element('NextMarker', escapeXml(page.nextMarker)) : '<NextMarker />') +
     '</EnumerationResults>'
   );
 }
 
-function entryXml(node: Node, include: ListPage['include']): string {
+function entryXml(node: Node, include: ListInclude): string {
   const properties = [
-    node.kind === 'file' ? element('Content-Length', node.content.length) : '',
+    node.kind === 'file' ? element('Content-Length', node.content.size) : '',
     include.timestamps
-      ? element('CreationTime', isoTime(node.created)) +
-        element('LastAccessTime', isoTime(node.lastModified)) +
-        element('LastWriteTime', isoTime(node.lastModified)) +
-        element('ChangeTime', isoTime(node.lastModified)) +
+      ? element('CreationTime', isoTime(node.smb.created)) +
+        element('LastAccessTime', isoTime(node.smb.lastWrite)) +
+        element('LastWriteTime', isoTime(node.smb.lastWrite)) +
+        element('ChangeTime', isoTime(node.smb.changed)) +
         element('Last-Modified', node.lastModified.toUTCString())
       : '',
     include.etag ? element('Etag', escapeXml(node.etag)) : '',
   ].join('');
   const tag = node.kind === 'file' ? 'File' : 'Directory';
-  return `<${tag}>${element('FileId', node.id)}${element('Name', escapeXml(node.name))}${element('Properties', properties)}</${tag}>`;
+  return (
+    `<${tag}>${element('Name', escapeXml(node.name))}` +
+    (include.extendedInfo ? element('FileId', node.id) : '') +
+    element('Properties', properties) +
+    (include.attributes ? element('Attributes', escapeXml(node.smb.attributes)) : '') +
+    (include.permissionKey ? element('PermissionKey', escapeXml(node.smb.permissionKey)) : '') +
+    `</${tag}>`
+  );
 }
