@@ -8,24 +8,85 @@ function tooLarge(limit: number): AppError {
   return new AppError(413, 'PAYLOAD_TOO_LARGE', `Body is larger than ${limit} bytes`);
 }
 
+/**
+ * At most `slots` bodies over `threshold` bytes held at once. Unauthenticated senders (webhook
+ * bodies before their signature is checked) could otherwise make the app buffer any number of
+ * 25 MB bodies; past the slots they are turned away with 503 and Retry-After.
+ */
+export class LargeBodyGate {
+  #held = 0;
+
+  constructor(
+    readonly threshold: number,
+    readonly slots: number,
+  ) {}
+
+  /** A release function, or undefined when every slot is taken. */
+  tryEnter(): (() => void) | undefined {
+    if (this.#held >= this.slots) return undefined;
+    this.#held++;
+    let released = false;
+    return () => {
+      if (!released) this.#held--;
+      released = true;
+    };
+  }
+}
+
+export interface GatedBody {
+  body: Buffer;
+  /** Gives the gate's slot back (no-op for small bodies); call once the body is trusted or dropped. */
+  release(): void;
+}
+
+const noop = () => undefined;
+
 export async function readBody(request: HttpRequest, limit: number): Promise<Buffer> {
+  return (await readGatedBody(request, limit)).body;
+}
+
+/** Reads a bounded body; once it passes the gate's threshold it needs a slot, or 503 BUSY. */
+export async function readGatedBody(
+  request: HttpRequest,
+  limit: number,
+  gate?: LargeBodyGate,
+): Promise<GatedBody> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > limit) throw tooLarge(limit);
-  if (!request.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
+  let release: () => void = noop;
+  const enter = () => {
+    const slot = gate?.tryEnter();
+    if (!slot) {
+      throw new AppError(503, 'BUSY', 'Too many large requests are being received; try again shortly', {
+        'Retry-After': '5',
+      });
     }
-    chunks.push(Buffer.from(value));
+    release = slot;
+  };
+  if (gate && declared > gate.threshold) enter();
+  try {
+    if (!request.body) return { body: Buffer.alloc(0), release };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const reader = request.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > limit) throw tooLarge(limit);
+        if (gate && release === noop && size > gate.threshold) enter();
+        chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      }
+    } catch (error) {
+      await reader.cancel().catch(() => undefined);
+      throw error;
+    }
+    return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), release };
+  } catch (error) {
+    release();
+    throw error;
   }
-  return Buffer.concat(chunks);
 }
 
 const JSON_LIMIT = 64 * 1024;

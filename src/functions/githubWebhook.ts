@@ -3,11 +3,14 @@ import { classifyDelivery, decodePayload } from '../github/events.js';
 import { verify } from '../github/signature.js';
 import { acceptPush } from '../jobs/intake.js';
 import { getServices } from '../services.js';
-import { readBody } from './body.js';
+import { LargeBodyGate, readGatedBody } from './body.js';
 import { errorResponse, json, toErrorResponse } from './http.js';
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BODY = 25 * 1024 * 1024;
+
+/** Bodies not yet verified: at most 4 over 1 MiB in memory at once (push payloads are mostly far smaller). */
+export const unverifiedBodies = new LargeBodyGate(1024 * 1024, 4);
 
 export async function githubWebhook(
   request: HttpRequest,
@@ -20,8 +23,10 @@ export async function githubWebhook(
       context.error('Webhook rejected: GITHUB_WEBHOOK_SECRET is not configured');
       return errorResponse(500, 'WEBHOOK_SECRET_NOT_CONFIGURED', 'The webhook secret is not configured');
     }
-    const body = await readBody(request, MAX_WEBHOOK_BODY);
-    if (!verify(secret, body, request.headers.get('x-hub-signature-256'))) {
+    const { body, release } = await readGatedBody(request, MAX_WEBHOOK_BODY, unverifiedBodies);
+    const verified = verify(secret, body, request.headers.get('x-hub-signature-256'));
+    release();
+    if (!verified) {
       context.warn('Webhook rejected: signature missing or invalid');
       return errorResponse(401, 'INVALID_SIGNATURE', 'Signature missing or invalid');
     }
