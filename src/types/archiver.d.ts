@@ -1,4 +1,6 @@
-// The part of archiver 8 (ESM, no bundled types) this app uses: a ZIP archive fed entry by entry.
+// The part of archiver 8 (ESM, no bundled types) this app uses: a ZIP archive fed entry by entry,
+// and the few internals of its ZIP engine (zip-stream 7 on compress-commons 7) that
+// src/workspace/zip.ts tunes for many small entries.
 declare module 'archiver' {
   import { Transform, type Readable } from 'node:stream';
 
@@ -22,7 +24,39 @@ declare module 'archiver' {
     store?: boolean;
   }
 
+  /** compress-commons' ZipArchiveEntry, as far as the engine's own append path uses it. */
+  export interface ZipEngineEntry {
+    getName(): string;
+    /** 0 stored, 8 deflated. */
+    getMethod(): number;
+    getGeneralPurposeBit(): { useDataDescriptor(use: boolean): void };
+    setCrc(crc: number): void;
+    setSize(size: number): void;
+    setCompressedSize(size: number): void;
+  }
+
+  /** zip-stream's ZipStream (a compress-commons ZipArchiveOutputStream). */
+  export interface ZipEngine {
+    /** Bytes written so far; local header offsets are taken from it. */
+    offset: number;
+    /** Entries the central directory will list, in order. */
+    _entries: ZipEngineEntry[];
+    _appendBuffer(
+      entry: ZipEngineEntry,
+      source: Buffer,
+      callback: (error: Error | null, entry?: ZipEngineEntry) => void,
+    ): void;
+    _writeLocalFileHeader(entry: ZipEngineEntry): void;
+    /** Records the entry for the central directory (and writes its data descriptor if it uses one). */
+    _afterAppend(entry: ZipEngineEntry): void;
+    setComment(comment: string): void;
+    write(chunk: Buffer | string, callback?: (error?: Error | null) => void): boolean;
+    end(...args: unknown[]): unknown;
+  }
+
   export class ZipArchive extends Transform {
+    /** archiver's ZIP plugin, which holds the engine. */
+    _module: { engine: ZipEngine };
     constructor(options?: ZipArchiveOptions);
     append(source: Readable | Buffer | string | null, data: EntryData): this;
     finalize(): Promise<void>;

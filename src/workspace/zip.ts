@@ -4,13 +4,23 @@
 // the archive (so a remote store's latency overlaps with compression), and the window only moves
 // when the archive finishes an entry, which only happens while the consumer reads. Destroying the
 // returned stream (a client that went away) or aborting `signal` stops every store read at once.
+//
+// The workspace may change while it is zipped (a sync, an API write). An entry always holds the
+// bytes of one whole read of its file, never a mix or a cut-off piece: see `readWhole` and
+// `verifiedStream`. A file that cannot be had whole is left out and named in the archive comment.
+//
+// Speed on many small files comes from the cost per entry, not per byte (issue 13 §5). Small
+// files are deflated in one synchronous zlib call instead of a zlib stream each (a stream costs a
+// native handle and thread-pool round trips per entry), and the archive's many small header writes
+// are gathered into large chunks, so every stream and socket downstream sees few, large chunks.
 
 import { once, setMaxListeners } from 'node:events';
-import { Readable } from 'node:stream';
-import { ZipArchive } from 'archiver';
+import { Readable, Transform } from 'node:stream';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { ZipArchive, type ZipEngine, type ZipEngineEntry } from 'archiver';
 import { AppError } from '../errors.js';
 import { nameOf } from './paths.js';
-import type { Entry, WorkspaceStore } from './store.js';
+import { StoreError, type Entry, type WorkspaceStore } from './store.js';
 
 export interface ZipOptions {
   /** Files read ahead of the archive (downloads in flight). */
@@ -19,20 +29,39 @@ export interface ZipOptions {
   level?: number;
   /** Files up to this size are read whole before they are appended (cheaper per entry). */
   bufferFilesUpTo?: number;
+  /**
+   * Unix permission bits for a file's entry (e.g. from the sync manifest's git mode), or
+   * undefined for what the store reports (its executable bit, which azure-files listings lack).
+   */
+  modeOf?: (entry: Entry) => number | undefined;
   signal?: AbortSignal;
 }
 
 /**
- * Level 1 (zlib's best speed, also archiver's own default) deflates about 3x faster than 6 for
- * some 10% more bytes on source-like files: the download is bound by compression, not the network.
+ * Level 1 (zlib's best speed, also archiver's own default) deflates about 2x faster than 6 for
+ * some 10-15% more bytes on source-like files: the download is bound by compression, not the network.
  */
 export const ZIP_DEFAULTS = { prefetch: 16, level: 1, bufferFilesUpTo: 1024 * 1024 } as const;
+
+/** Whole files up to this size are deflated in one call on the event loop (a few ms at most). */
+const INLINE_DEFLATE_UP_TO = 256 * 1024;
+/** Archive output is passed on in chunks of about this size. */
+const OUTPUT_CHUNK = 64 * 1024;
+/** Reads of a file that changes under them before it is left out. */
+const READ_ATTEMPTS = 3;
+/** The ZIP format's limit for the archive comment (a 16-bit length). */
+const COMMENT_LIMIT = 0xffff;
 
 /** Extensions whose content is already compressed: stored, not deflated again. */
 const COMPRESSED =
   /\.(zip|gz|tgz|bz2|xz|zst|7z|rar|jar|whl|png|jpe?g|gif|webp|avif|mp[34]|mov|webm|woff2?|pdf)$/i;
 
-type Prepared = { entry: Entry; name: string; source: Buffer | Readable };
+type Skip = { skipped: string };
+type Prepared = { entry: Entry; name: string; source: Buffer | Readable; intact?: () => boolean } | Skip;
+
+const DELETED = 'deleted during download';
+const CHANGED = 'changed during download';
+const isNotFound = (error: unknown) => error instanceof StoreError && error.code === 'NOT_FOUND';
 
 /** A ZIP of the folder at path ('' = the whole workspace); 404 / 400 before any byte is sent. */
 export async function zipWorkspace(
@@ -50,6 +79,7 @@ export async function zipWorkspace(
 export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptions = {}): Readable {
   const { prefetch, level, bufferFilesUpTo } = { ...ZIP_DEFAULTS, ...options };
   const archive = new ZipArchive({ zlib: { level } });
+  const engine = tuneEngine(archive, level);
   const stop = new AbortController();
   const { signal } = stop;
   setMaxListeners(0, signal); // one listener per read in flight
@@ -63,37 +93,96 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
     archive.destroy(signal.reason instanceof Error ? signal.reason : undefined);
   });
 
+  // Entries finish in the order they were appended; each may have a check to run when it does.
+  const afterEntry: (() => void)[] = [];
   let processed = 0;
-  archive.on('entry', () => processed++);
+  archive.on('entry', () => {
+    processed++;
+    afterEntry.shift()?.();
+  });
   archive.on('warning', (error) => abort(error));
   archive.on('error', (error) => abort(error));
 
+  const skipped: Promise<string>[] = [];
   const relative = (path: string) => (root === '' ? path : path.slice(root.length + 1));
+  const skip = (path: string, reason: string | Promise<string>) =>
+    skipped.push(Promise.resolve(reason).then((why) => `skipped: ${relative(path)} (${why})`));
+
+  /** The file read whole; re-read while it does not match the listing nor the file as it is now. */
+  const readWhole = async (listed: Entry): Promise<{ entry: Entry; bytes: Buffer } | Skip> => {
+    for (let attempt = 1; ; attempt++) {
+      let bytes: Buffer;
+      try {
+        bytes = await wholeOf(await store.read(listed.path, undefined, signal));
+      } catch (error) {
+        // A read cut off part-way (a concurrent write or delete on azure-files) is tried again.
+        if (isNotFound(error) || (!signal.aborted && !(await store.stat(listed.path))))
+          return { skipped: DELETED };
+        if (signal.aborted || attempt === READ_ATTEMPTS) throw error;
+        continue;
+      }
+      if (bytes.length === listed.size) return { entry: listed, bytes };
+      // Changed since the listing: the bytes are one whole read if they are the size it has now.
+      const now = await store.stat(listed.path);
+      if (!now) return { skipped: DELETED };
+      if (now.type === 'file' && now.size === bytes.length) return { entry: now, bytes };
+      if (attempt === READ_ATTEMPTS) return { skipped: CHANGED };
+    }
+  };
 
   const prepare = async (entry: Entry): Promise<Prepared> => {
     const name = entry.type === 'directory' ? `${relative(entry.path)}/` : relative(entry.path);
     if (entry.type === 'directory') return { entry, name, source: Buffer.alloc(0) };
-    const stream = await store.read(entry.path, undefined, signal);
-    if (entry.size > bufferFilesUpTo) return { entry, name, source: stream };
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return { entry, name, source: Buffer.concat(chunks) };
+    if (entry.size <= bufferFilesUpTo) {
+      const read = await readWhole(entry);
+      return 'skipped' in read ? read : { entry: read.entry, name, source: read.bytes };
+    }
+    try {
+      const { stream, intact } = verifiedStream(await store.read(entry.path, undefined, signal), entry.size);
+      return { entry, name, source: stream, intact };
+    } catch (error) {
+      if (isNotFound(error)) return { skipped: DELETED };
+      throw error;
+    }
   };
 
-  const append = ({ entry, name, source }: Prepared) => {
+  const modeOf = (entry: Entry) =>
+    entry.type === 'directory'
+      ? 0o755
+      : (options.modeOf?.(entry) ?? (entry.executable ? 0o755 : 0o644)) & 0o777;
+
+  const append = (prepared: Prepared) => {
+    if ('skipped' in prepared) return;
+    const { entry, name, source, intact } = prepared;
     archive.append(source, {
       name,
       date: entry.mtime,
-      mode: entry.type === 'directory' || entry.executable ? 0o755 : 0o644,
+      mode: modeOf(entry),
       store: entry.type === 'file' && (entry.size === 0 || COMPRESSED.test(nameOf(entry.path))),
+    });
+    afterEntry.push(() => {
+      if (!intact || intact()) return;
+      // Its bytes are already out: leave them as unreferenced space and out of the central
+      // directory, which is what ZIP readers list and extract from.
+      dropLastEntry(engine, name);
+      skip(
+        entry.path,
+        store.stat(entry.path).then(
+          (now) => (now ? CHANGED : DELETED),
+          () => CHANGED,
+        ),
+      );
     });
   };
 
   const produce = async () => {
-    const window: Promise<Prepared>[] = [];
+    const window: { path: string; prepared: Promise<Prepared> }[] = [];
     let appended = 0;
     const appendOldest = async () => {
-      append(await window.shift()!);
+      const { path, prepared } = window.shift()!;
+      const next = await prepared;
+      if ('skipped' in next) return skip(path, next.skipped);
+      append(next);
       appended++;
       // The archive works one entry at a time; keep at most `prefetch` queued inside it too.
       while (appended - processed >= prefetch && !signal.aborted) await once(archive, 'entry', { signal });
@@ -102,15 +191,122 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
       signal.throwIfAborted();
       const prepared = prepare(entry);
       prepared.catch(() => undefined); // awaited in order below; an early failure must not go unhandled
-      window.push(prepared);
+      window.push({ path: entry.path, prepared });
       if (window.length >= prefetch) await appendOldest();
     }
     while (window.length > 0) await appendOldest();
+    while (appended > processed && !signal.aborted) await once(archive, 'entry', { signal });
+    engine.setComment(commentFor(await Promise.all(skipped)));
     await archive.finalize();
   };
 
   produce().catch((error) => abort(signal.aborted ? signal.reason : error));
   return archive;
+}
+
+/**
+ * The store's stream as an entry source that never fails the archive: it ends early instead, and
+ * `intact()` then tells whether the bytes were the listed file whole (its size, no read error).
+ */
+function verifiedStream(source: Readable, expected: number): { stream: Readable; intact: () => boolean } {
+  let bytes = 0;
+  let failed = false;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  source.once('error', () => {
+    failed = true;
+    source.unpipe(stream);
+    stream.end();
+  });
+  source.pipe(stream);
+  return { stream, intact: () => !failed && bytes === expected };
+}
+
+/** The stream's bytes in one Buffer (stream/consumers' buffer() goes through a Blob, several times slower). */
+async function wholeOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** "skipped: a/b.txt (deleted during download)", one a line, cut to the format's limit. */
+function commentFor(lines: string[]): string {
+  let comment = '';
+  for (const [i, line] of lines.entries()) {
+    const more = `\n… and ${lines.length - i} more`;
+    const next = comment ? `${comment}\n${line}` : line;
+    if (Buffer.byteLength(next) + Buffer.byteLength(more) > COMMENT_LIMIT) return comment + more;
+    comment = next;
+  }
+  return comment;
+}
+
+/**
+ * The ZIP engine under archiver (zip-stream on compress-commons, pinned with archiver 8.0.0),
+ * changed in two places where its cost per entry lies:
+ * - a whole file up to INLINE_DEFLATE_UP_TO is deflated in one synchronous call and written with
+ *   its CRC and sizes in the local header, as the engine itself does for stored entries;
+ * - writes are gathered into OUTPUT_CHUNK pieces (about 30 writes per entry otherwise, each
+ *   becoming a chunk in every stream and socket write downstream).
+ */
+function tuneEngine(archive: ZipArchive, level: number): ZipEngine {
+  const engine = archive._module.engine;
+  const appendBuffer = engine._appendBuffer.bind(engine);
+  engine._appendBuffer = (entry: ZipEngineEntry, source: Buffer, callback) => {
+    if (entry.getMethod() !== DEFLATED || source.length === 0 || source.length > INLINE_DEFLATE_UP_TO) {
+      return appendBuffer(entry, source, callback);
+    }
+    const deflated = deflateRawSync(source, { level });
+    entry.getGeneralPurposeBit().useDataDescriptor(false);
+    entry.setCrc(crc32(source));
+    entry.setSize(source.length);
+    entry.setCompressedSize(deflated.length);
+    engine._writeLocalFileHeader(entry);
+    engine.write(deflated);
+    engine._afterAppend(entry);
+    callback(null, entry);
+  };
+
+  // The engine counts `offset` (where each header starts) in its own write(); it must count every
+  // byte when it is written, so gathered bytes are subtracted again before they are passed on.
+  const write = engine.write.bind(engine);
+  const end = engine.end.bind(engine);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    engine.offset -= data.length;
+    return write(data);
+  };
+  engine.write = (chunk: Buffer | string, callback?: (error?: Error | null) => void) => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    engine.offset += bytes.length;
+    const ready = pendingBytes < OUTPUT_CHUNK || flush();
+    callback?.();
+    return ready;
+  };
+  engine.end = (...args: unknown[]) => {
+    if (pendingBytes > 0) flush();
+    return end(...args);
+  };
+  return engine;
+}
+
+const DEFLATED = 8;
+
+/** Takes the entry just finished out of the central directory the engine will write. */
+function dropLastEntry(engine: ZipEngine, name: string): void {
+  const last = engine._entries.at(-1);
+  if (last?.getName() !== name) throw new Error(`ZIP entry ${name} is not the last one written`);
+  engine._entries.pop();
 }
 
 /** `workspace-YYYYMMDD-HHMMSS.zip` in UTC. */
