@@ -6,19 +6,59 @@ import type { QueueTrigger } from './queueHost.js';
 import type { HttpRoute } from './routes.js';
 import type { DevSettings } from './settings.js';
 import type { Storage } from './storage.js';
+import type { TimerTrigger } from './timerHost.js';
 
 export interface BannerInput {
   port: number;
   routes: HttpRoute[];
   triggers: QueueTrigger[];
+  timers: TimerTrigger[];
   host: HostConfig;
   settings: DevSettings;
   storage: Storage;
   streaming: boolean;
 }
 
-export function bannerText(input: BannerInput): string {
-  const { port, routes, triggers, host, settings, storage } = input;
+function timerLine(timer: TimerTrigger, now: Date): string {
+  const { expression, resolved } = timer;
+  const schedule = expression === resolved ? `'${resolved}'` : `'${resolved}' (from ${expression})`;
+  const next = timer.schedule.next(now).toISOString();
+  const when = timer.runOnStartup ? `now (runOnStartup), then ${next}` : next;
+  return `  ${timer.registration.metadata.name}: schedule ${schedule}, next run ${when}`;
+}
+
+/** The principal's name and roles, read the way App Service presents them (userRoles, roles claims). */
+function describePrincipal(json: string | undefined): string {
+  if (!json) return 'none: requests need an x-ms-client-principal header';
+  let principal: {
+    userId?: string;
+    userDetails?: string;
+    userRoles?: string[];
+    claims?: { typ?: string; val?: string }[];
+  };
+  try {
+    principal = JSON.parse(json) as typeof principal;
+  } catch {
+    return 'not valid JSON (the app refuses to start with it)';
+  }
+  const roles = [
+    ...(principal.userRoles ?? []),
+    ...(principal.claims ?? []).filter((c) => c.typ === 'roles').map((c) => c.val),
+  ];
+  return `${principal.userId ?? '(no userId)'} (${principal.userDetails ?? ''}), roles ${roles.join(', ') || 'none'}`;
+}
+
+function authLines(): string[] {
+  const mode = process.env.AUTH_MODE || undefined;
+  if (mode !== 'dev') return [`Auth mode: ${mode ?? "not set (the app's default)"}`];
+  return [
+    'Auth mode: dev (every caller is trusted; the app refuses this mode in Azure)',
+    `  Requests without an x-ms-client-principal header act as DEV_PRINCIPAL: ${describePrincipal(process.env.DEV_PRINCIPAL)}`,
+  ];
+}
+
+export function bannerText(input: BannerInput, now = new Date()): string {
+  const { port, routes, triggers, timers, host, settings, storage } = input;
   const base = `http://127.0.0.1:${port}`;
   const prefix = host.routePrefix ? `/${host.routePrefix}` : '';
   const lines = [
@@ -34,7 +74,10 @@ export function bannerText(input: BannerInput): string {
     ...triggers.map(
       (t) => `  ${t.registration.metadata.name}: queue ${t.queueName} (poison queue ${t.queueName}-poison)`,
     ),
+    'Timer functions (NCRONTAB in local time):',
+    ...timers.map((t) => timerLine(t, now)),
     '',
+    ...authLines(),
     'Keys are not checked here: authLevel "function" routes accept any or no key (as with `func start`).',
     `HTTP streaming: ${input.streaming ? "on (through @azure/functions' own proxy, as in Azure)" : 'off'}`,
     `Queue trigger: maxDequeueCount ${host.queues.maxDequeueCount}, visibilityTimeout ${host.queues.visibilityTimeoutMs} ms, batchSize ${host.queues.batchSize}, messageEncoding ${host.queues.messageEncoding}`,

@@ -18,6 +18,7 @@ import { parseArgs, resolveSettings } from './settings.js';
 import { startStorage } from './storage.js';
 import { ensureStorage } from '../jobs/storageClients.js';
 import { queueTriggers, startQueueTriggers } from './queueHost.js';
+import { startTimerTriggers, timerTriggers } from './timerHost.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
 
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
   });
 
   const routes = buildRoutes(registry.functions, host.routePrefix);
+  // Schedules are resolved before anything listens, so a bad one fails start-up in one line.
+  const timers = timerTriggers(registry.functions, process.env);
   const http = createHttpHost({ registry, routes, logger, streamUri: capabilities.HttpUri });
   const port = Number(process.env.PORT ?? 7071);
   await new Promise<void>((done, fail) => {
@@ -76,7 +79,18 @@ async function main(): Promise<void> {
     logger,
   });
 
-  printBanner({ port, routes, triggers, host, settings, storage, streaming: Boolean(capabilities.HttpUri) });
+  const scheduled = startTimerTriggers(timers, { registry, logger });
+
+  printBanner({
+    port,
+    routes,
+    triggers,
+    timers,
+    host,
+    settings,
+    storage,
+    streaming: Boolean(capabilities.HttpUri),
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -88,7 +102,7 @@ async function main(): Promise<void> {
     logger.info(`${signal}: stopping (running functions may finish; ${signal} again to exit now)`);
     const closed = new Promise<void>((done) => http.server.close(() => done()));
     http.server.closeIdleConnections();
-    await Promise.all(queues.map((q) => q.stop(SHUTDOWN_GRACE_MS)));
+    await Promise.all([...queues, ...scheduled].map((q) => q.stop(SHUTDOWN_GRACE_MS)));
     await Promise.race([closed, new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS))]);
     await runHooks(registry, 'appTerminate', { hookData: {}, appHookData: registry.appHookData });
     await storage.stop();
