@@ -1,6 +1,6 @@
 // App settings for the local runtime, resolved like `func start` does: `local.settings.json`
 // Values (or the committed `.example` when there is none), then environment variables on top;
-// plus the two dev defaults that make `npm start` work with nothing configured.
+// plus the dev defaults that make `npm start` work with nothing configured.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +15,20 @@ export interface DevSettings {
   file?: string;
 }
 
+/** Who a request without its own principal is in `AUTH_MODE=dev`: an admin, so every route works. */
+export const LOCAL_ADMIN_PRINCIPAL = JSON.stringify({
+  identityProvider: 'dev',
+  userId: 'local-admin',
+  userDetails: 'local admin',
+  userRoles: ['authenticated'],
+  claims: [{ typ: 'roles', val: 'Workspace.Admin' }],
+});
+
 export const DEV_DEFAULTS: Record<string, string> = {
   WORKSPACE_BACKEND: 'local',
   WORKSPACE_PATH: '.data/workspace',
+  AUTH_MODE: 'dev',
+  DEV_PRINCIPAL: LOCAL_ADMIN_PRINCIPAL,
 };
 
 function readValues(path: string): Record<string, string> {
