@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts', 'tests/static/**/*.test.ts'],
+          // Builds the Bicep snapshot tests/static/infra*.test.ts read when it is missing or stale.
+          globalSetup: ['tests/support/infra-snapshot-setup.ts'],
           testTimeout: 20_000,
         },
       },

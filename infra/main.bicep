@@ -1,9 +1,10 @@
 // workspace-sync: everything one `az deployment group create` needs — storage with the workspace share,
-// queues and tables, Key Vault with the GitHub secrets, monitoring, the containerised function app with
-// its mounts, identity and roles, and the Static Web App connected to the frontend repository.
+// queues, tables and containers, Key Vault for the GitHub secrets, monitoring with the operations workbook,
+// the containerised function app with its mounts, identity, roles and App Service Authentication, and the
+// Static Web App connected to the frontend repository.
 targetScope = 'resourceGroup'
 
-@description('Short prefix of every resource name: 2-9 lowercase letters or digits, starting with a letter.')
+@description('Short prefix of every resource name: 2-9 lowercase letters or digits, starting with a letter (the storage account name allows nothing else).')
 @minLength(2)
 @maxLength(9)
 param namePrefix string
@@ -38,7 +39,7 @@ param tmpShareQuotaGiB int = 20
 param mountStorageKey string = 'key1'
 
 // Compute
-@description('Container image the function app runs, without the DOCKER| prefix; must be pullable anonymously (public registry).')
+@description('Container image the function app runs, without the DOCKER| prefix, with a version tag or a digest (not :latest); must be pullable anonymously (public registry).')
 param containerImage string
 
 @description('Hosting plan SKU: EP1/EP2/EP3 (Elastic Premium) or Dedicated B1-B3, S1-S3, P0v3-P3v3. Consumption cannot run custom containers.')
@@ -51,15 +52,30 @@ param planSku string = 'EP1'
 param maximumElasticWorkerCount int = 3
 
 // GitHub and sync
-@description('HMAC secret GitHub signs webhook deliveries with (put the same value in the GitHub webhook). Stored in Key Vault.')
+@description('Optional HMAC secret for a webhook made by hand (at least 20 characters); the app generates and stores a secret for each webhook it creates itself. Empty stores none. Stored in Key Vault.')
 @secure()
-@minLength(20)
-param githubWebhookSecret string
+param githubWebhookSecret string = ''
 
-@description('GitHub token the app reads the synced repository with (for a public repository any token with public read access; it also lifts the anonymous rate limit). Stored in Key Vault.')
+@description('Optional default GitHub token, used when a connection is made without one (a token given when connecting wins and is kept in Key Vault by the app). Empty stores none. Stored in Key Vault.')
 @secure()
-@minLength(1)
-param githubToken string
+param githubToken string = ''
+
+@description('Hosts a repository may live on and a token may be sent to, comma-separated (GitHub Enterprise Server: its host name).')
+param githubHosts string = 'github.com'
+
+@description('GitHub REST API base URL (GitHub Enterprise Server: https://<host>/api/v3).')
+param githubApiUrl string = 'https://api.github.com'
+
+@description('Public base URL of the API for the webhook the app creates (a custom domain or a front door); empty means https://<default host name>.')
+param publicBaseUrl string = ''
+
+@description('NCRONTAB schedule (seconds first) of the timer that polls the branch head, so a push whose webhook never arrived is still synced; off disables it.')
+param syncPollSchedule string = '0 */5 * * * *'
+
+@description('How many workspace backups (ZIPs of files a sync would have destroyed) are kept; the oldest go first.')
+@minValue(1)
+@maxValue(1000)
+param workspaceBackupKeep int = 20
 
 @description('Repository the app connects to at start-up; empty leaves it unconnected (connect later with PUT /api/github/connection).')
 param githubRepositoryUrl string = ''
@@ -75,6 +91,15 @@ param syncExclude string = ''
 @maxValue(256)
 param syncConcurrency int = 16
 
+// Identity (App Service Authentication with Microsoft Entra ID)
+@description('Application (client) id of the Entra app registration with the Workspace.Reader/Editor/Admin roles (docs/deploy.md, "Create the app registration").')
+@minLength(36)
+@maxLength(36)
+param authClientId string
+
+@description('Entra tenant of the app registration. Defaults to the tenant of the deployment.')
+param authTenantId string = tenant().tenantId
+
 // Key Vault
 @description('Purge protection on the Key Vault. Recommended for production; once on it cannot be turned off.')
 param keyVaultPurgeProtection bool = true
@@ -89,6 +114,9 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @minValue(30)
 @maxValue(730)
 param logRetentionInDays int = 30
+
+@description('Display name of the operations workbook in the portal.')
+param workbookDisplayName string = 'workspace-sync operations'
 
 // Static Web App
 @description('Region of the Static Web App; the service runs in a few regions only (e.g. westeurope, eastus2, centralus, westus2, eastasia).')
@@ -117,17 +145,36 @@ param frontendApiLocation string = ''
 @description('Build output folder, relative to frontendAppLocation.')
 param frontendOutputLocation string = 'dist'
 
+// Bicep has no regular expressions: a prefix is valid when its first character is a letter and none is
+// outside [a-z0-9]. fail() stops the deployment (and `bicep snapshot`) before anything is created.
+var lowercaseLetters = 'abcdefghijklmnopqrstuvwxyz'
+var prefixCharacters = map(range(0, length(namePrefix)), i => substring(namePrefix, i, 1))
+var prefixIsValid = contains(lowercaseLetters, substring(namePrefix, 0, 1)) && empty(filter(
+  prefixCharacters,
+  c => !contains('${lowercaseLetters}0123456789', c)
+))
+var prefix = prefixIsValid
+  ? namePrefix
+  : fail('namePrefix "${namePrefix}" must be 2-9 lowercase letters or digits, starting with a letter')
+
+// Optional, but when given it must be long enough to resist guessing.
+var webhookSecretIsValid = empty(githubWebhookSecret) || length(githubWebhookSecret) >= 20
+
+// The platform lets these through without a token: the webhook is locked by its HMAC, and the health
+// probe carries no token (it says nothing secret).
+var anonymousPaths = ['/api/github/webhook', '/api/health']
+
 var suffix = uniqueString(resourceGroup().id)
 // Names are known before deployment, so modules get them from here (not from other modules' outputs)
 // and ordering comes from dependsOn: What-If and `bicep snapshot` can then evaluate everything.
 var names = {
-  storage: toLower('${namePrefix}st${suffix}')
-  keyVault: take('${namePrefix}-kv-${suffix}', 24)
-  logAnalytics: '${namePrefix}-log-${suffix}'
-  appInsights: '${namePrefix}-appi-${suffix}'
-  plan: '${namePrefix}-plan-${suffix}'
-  app: '${namePrefix}-func-${suffix}'
-  staticWebApp: '${namePrefix}-swa-${suffix}'
+  storage: '${prefix}st${suffix}'
+  keyVault: take('${prefix}-kv-${suffix}', 24)
+  logAnalytics: '${prefix}-log-${suffix}'
+  appInsights: '${prefix}-appi-${suffix}'
+  plan: '${prefix}-plan-${suffix}'
+  app: '${prefix}-func-${suffix}'
+  staticWebApp: '${prefix}-swa-${suffix}'
 }
 
 module storage 'modules/storage.bicep' = {
@@ -150,6 +197,7 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: names.appInsights
     location: location
     retentionInDays: logRetentionInDays
+    workbookDisplayName: workbookDisplayName
     tags: tags
   }
 }
@@ -161,7 +209,9 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     enablePurgeProtection: keyVaultPurgeProtection
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
-    webhookSecret: githubWebhookSecret
+    webhookSecret: webhookSecretIsValid
+      ? githubWebhookSecret
+      : fail('githubWebhookSecret must be empty or at least 20 characters')
     token: githubToken
     tags: tags
   }
@@ -200,6 +250,17 @@ module functionApp 'modules/function-app.bicep' = {
   }
 }
 
+module auth 'modules/app-auth.bicep' = {
+  name: 'app-auth'
+  dependsOn: [functionApp]
+  params: {
+    appName: names.app
+    clientId: authClientId
+    tenantId: authTenantId
+    excludedPaths: anonymousPaths
+  }
+}
+
 module roles 'modules/role-assignments.bicep' = {
   name: 'role-assignments'
   dependsOn: [storage, keyVault]
@@ -219,18 +280,25 @@ module appSettings 'modules/app-settings.bicep' = {
     appName: names.app
     storageAccountName: names.storage
     keyVaultName: names.keyVault
+    webhookSecretStored: !empty(githubWebhookSecret)
+    tokenStored: !empty(githubToken)
     appInsightsName: names.appInsights
     githubRepositoryUrl: githubRepositoryUrl
     githubBranch: githubBranch
+    githubHosts: githubHosts
+    githubApiUrl: githubApiUrl
+    publicBaseUrl: publicBaseUrl
     syncExclude: syncExclude
     syncConcurrency: syncConcurrency
+    syncPollSchedule: syncPollSchedule
+    workspaceBackupKeep: workspaceBackupKeep
   }
 }
 
 @description('Host name of the function app; the API is at https://<host>/api/.')
 output functionAppHostName string = functionApp.outputs.defaultHostName
 
-@description('Payload URL to paste into the GitHub webhook settings (content type application/json).')
+@description('Payload URL of the GitHub webhook (the app creates the hook itself when connecting; this is for one made by hand).')
 output webhookUrl string = 'https://${functionApp.outputs.defaultHostName}/api/github/webhook'
 
 @description('URL of the Static Web App serving the frontend.')
@@ -244,3 +312,6 @@ output storageAccountName string = names.storage
 
 @description('Name of the Key Vault holding the GitHub secrets (for secret rotation).')
 output keyVaultName string = names.keyVault
+
+@description('Resource id of the operations workbook (Azure portal: Monitor, Workbooks).')
+output workbookId string = monitoring.outputs.workbookId

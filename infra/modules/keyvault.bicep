@@ -1,4 +1,5 @@
-// Key Vault in RBAC mode holding the GitHub secrets the app reads through Key Vault references.
+// Key Vault in RBAC mode: the optional deployment-time GitHub secrets (read through Key Vault references),
+// and the per-connection token and webhook secret the app itself sets and deletes.
 import { secretNames } from 'names.bicep'
 
 @description('Key Vault name (3-24 letters, digits and hyphens).')
@@ -17,11 +18,11 @@ param enablePurgeProtection bool
 @maxValue(90)
 param softDeleteRetentionInDays int
 
-@description('HMAC secret GitHub signs webhook deliveries with.')
+@description('HMAC secret for webhooks made by hand; empty stores none.')
 @secure()
 param webhookSecret string
 
-@description('GitHub token the app sends when it reads the repository.')
+@description('Default GitHub token (a token given when connecting wins); empty stores none.')
 @secure()
 param token string
 
@@ -44,13 +45,13 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   }
 }
 
-resource webhookSecretEntry 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+resource webhookSecretEntry 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(webhookSecret)) {
   parent: vault
   name: secretNames.webhookSecret
   properties: { value: webhookSecret, contentType: 'text/plain' }
 }
 
-resource tokenSecretEntry 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+resource tokenSecretEntry 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(token)) {
   parent: vault
   name: secretNames.token
   properties: { value: token, contentType: 'text/plain' }

@@ -1,6 +1,8 @@
 // Data-plane roles the app's managed identity needs: the Functions host and the app use blobs
 // (leases, manifest), queues and tables without keys; Azure Files over REST with OAuth needs the
-// privileged file role; Key Vault references need Secrets User.
+// privileged file role. On the vault the app both reads (Key Vault references) and writes (each
+// connection's token and webhook secret, set and deleted by the app): Key Vault Secrets Officer, which
+// includes everything Secrets User allows.
 
 @description('Object id of the app\'s managed identity.')
 param principalId string
@@ -21,7 +23,7 @@ var storageRoles = {
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   fileDataPrivilegedContributor: '69566ab7-960f-475b-8e7c-b3118f30c6bd' // Storage File Data Privileged Contributor
 }
-var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
+var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7' // Key Vault Secrets Officer
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
@@ -44,13 +46,13 @@ resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 ]
 
-resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, appId, keyVaultSecretsUser)
+resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, appId, keyVaultSecretsOfficer)
   scope: vault
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
-    description: 'workspace-sync Key Vault references'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
+    description: 'workspace-sync Key Vault references and connection secrets'
   }
 }

@@ -37,6 +37,10 @@ resource site 'Microsoft.Web/staticSites@2024-04-01' = {
   tags: tags
   sku: { name: sku, tier: sku }
   properties: {
+    // Without it the second deployment fails once the site has built ("Provider is invalid. Cannot change
+    // the Provider", Azure/static-web-apps issues 495 and 575): the service records 'GitHub' after the
+    // first build and refuses a request that leaves it out.
+    provider: 'GitHub'
     repositoryUrl: repositoryUrl
     branch: branch
     repositoryToken: repositoryToken

@@ -1,6 +1,7 @@
-// Storage account for the Functions host (blobs/queues), the app's tables, queues and lease container,
-// and the Azure Files shares: `workspaces` (the synced workspace) and `tmp` (scratch space for clones).
-import { queueNames, shareNames, stateContainerName, tableNames } from 'names.bicep'
+// Storage account for the Functions host (blobs/queues), the app's tables, queues and blob containers
+// (state, backups), and the Azure Files shares: `workspaces` (the synced workspace) and `tmp` (scratch
+// space for the workflows that run from the workspace).
+import { containerNames, queueNames, shareNames, tableNames } from 'names.bicep'
 
 @description('Storage account name (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -50,11 +51,13 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01'
   name: 'default'
 }
 
-resource stateContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = {
-  parent: blobService
-  name: stateContainerName
-  properties: { publicAccess: 'None' }
-}
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = [
+  for containerName in items(containerNames): {
+    parent: blobService
+    name: containerName.value
+    properties: { publicAccess: 'None' }
+  }
+]
 
 resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2024-01-01' = {
   parent: account
