@@ -72,6 +72,16 @@ describe('files emulator', () => {
     );
   });
 
+  it('refuses sizes over 4 TiB, which the SDK would not send', async () => {
+    const limit = 4 * 1024 ** 4;
+    expect((await createFile('max.bin', limit)).status).toBe(201);
+    await expectError(await createFile('over.bin', limit + 1), 400, 'InvalidHeaderValue');
+    const resize = await call('PUT', '/max.bin?comp=properties', {
+      'x-ms-content-length': String(limit + 1),
+    });
+    await expectError(resize, 400, 'InvalidHeaderValue');
+  });
+
   it('reports the service error codes', async () => {
     await expectError(await createFile('missing/a.txt', 1), 404, 'ParentNotFound');
     await expectError(await call('HEAD', '/nope.txt'), 404, 'ResourceNotFound');
