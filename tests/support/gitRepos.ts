@@ -65,8 +65,18 @@ export interface TestRepo {
   rewriteHistory(message?: string): Promise<string>;
   /** The branch head in the bare repository. */
   head(): Promise<string>;
-  /** Regular files of a commit as `git archive` produces them (symlinks and gitlinks left out). */
+  /**
+   * Regular files of a commit with their blob bytes (symlinks and gitlinks left out): what the
+   * workspace must hold. Not `git archive`'s output, which applies .gitattributes (eol, ident,
+   * filters, export-subst).
+   */
   archive(commit: string): Promise<Map<string, ArchivedFile>>;
+  /**
+   * Commits a tree built from objects alone (`hash-object`, `mktree`, `commit-tree`) on top of
+   * the branch in the bare repository and moves the branch there: names no checkout could hold
+   * are fine. Folders come from the `/` in the paths. The working clone is not updated.
+   */
+  pushTree(files: Record<string, string | Buffer>, message?: string): Promise<string>;
   git(args: string[]): Promise<string>;
   cleanup(): Promise<void>;
 }
@@ -138,7 +148,16 @@ export async function createTestRepo(
     async head() {
       return (await git(barePath, ['rev-parse', `refs/heads/${branch}`])).toString().trim();
     },
-    archive: (commit) => archiveFiles(barePath, commit),
+    archive: (commit) => committedFiles(barePath, commit),
+    async pushTree(files, message = 'tree from objects') {
+      const tree = await writeTree(barePath, files);
+      const parent = await repo.head();
+      const commit = (await git(barePath, ['commit-tree', tree, '-p', parent, '-m', message]))
+        .toString()
+        .trim();
+      await git(barePath, ['update-ref', `refs/heads/${branch}`, commit, parent]);
+      return commit;
+    },
     git: run,
     async cleanup() {
       await rm(workPath, { recursive: true, force: true });
@@ -170,7 +189,74 @@ export async function readFolderFiles(root: string): Promise<Map<string, Archive
   return files;
 }
 
-/** Extracts `git archive <commit>` and returns its regular files, read without following links. */
+/**
+ * The regular files of a commit, each with its blob's bytes as `git cat-file --batch` prints them:
+ * `<sha> blob <size>\n<bytes>\n` per object. Written independently of src/git on purpose.
+ */
+export async function committedFiles(gitDir: string, commit: string): Promise<Map<string, ArchivedFile>> {
+  const listing = (await git(gitDir, ['ls-tree', '-r', '-z', '--full-tree', commit])).toString('utf8');
+  const entries = listing
+    .split('\0')
+    .filter((record) => record !== '')
+    .map((record) => {
+      const tab = record.indexOf('\t');
+      const [mode, type, sha] = record.slice(0, tab).split(' ');
+      return { path: record.slice(tab + 1), mode: mode!, type: type!, sha: sha! };
+    })
+    .filter((entry) => entry.type === 'blob' && (entry.mode === '100644' || entry.mode === '100755'));
+  const output = await git(
+    gitDir,
+    ['cat-file', '--batch'],
+    Buffer.from(entries.map((e) => `${e.sha}\n`).join('')),
+  );
+  const files = new Map<string, ArchivedFile>();
+  let offset = 0;
+  for (const entry of entries) {
+    const lineEnd = output.indexOf(0x0a, offset);
+    const [sha, type, size] = output.toString('utf8', offset, lineEnd).split(' ');
+    if (sha !== entry.sha || type !== 'blob')
+      throw new Error(`cat-file answered ${sha} ${type} for ${entry.sha}`);
+    const start = lineEnd + 1;
+    const end = start + Number(size);
+    files.set(entry.path, { content: output.subarray(start, end), executable: entry.mode === '100755' });
+    offset = end + 1;
+  }
+  return files;
+}
+
+/** Writes blobs and nested trees for the files into gitDir's object database; returns the root tree. */
+async function writeTree(gitDir: string, files: Record<string, string | Buffer>): Promise<string> {
+  type Folder = Map<string, Folder | string | Buffer>;
+  const root: Folder = new Map();
+  for (const [path, content] of Object.entries(files)) {
+    const names = path.split('/');
+    let folder = root;
+    for (const name of names.slice(0, -1)) {
+      const next = folder.get(name) ?? new Map();
+      if (!(next instanceof Map)) throw new Error(`${name} is both a file and a folder`);
+      folder.set(name, next);
+      folder = next;
+    }
+    folder.set(names.at(-1)!, content);
+  }
+  const write = async (folder: Folder): Promise<string> => {
+    const records: string[] = [];
+    for (const [name, item] of folder) {
+      if (item instanceof Map) records.push(`040000 tree ${await write(item)}\t${name}\0`);
+      else {
+        const blob = await git(gitDir, ['hash-object', '-w', '--no-filters', '--stdin'], Buffer.from(item));
+        records.push(`100644 blob ${blob.toString().trim()}\t${name}\0`);
+      }
+    }
+    return (await git(gitDir, ['mktree', '-z'], Buffer.from(records.join('')))).toString().trim();
+  };
+  return write(root);
+}
+
+/**
+ * Extracts `git archive <commit>`: the files as a checkout would have them, .gitattributes
+ * applied. Not what the workspace holds; tests use it to show that a case is one where it differs.
+ */
 export async function archiveFiles(gitDir: string, commit: string): Promise<Map<string, ArchivedFile>> {
   const out = await mkdtemp(join(tmpdir(), 'git-archive-'));
   try {
