@@ -147,6 +147,7 @@ async function rawHeaders(token: string): Promise<Record<string, string>> {
 
 describe('hooks', () => {
   it('ensureHook twice leaves exactly one hook with the right config, secret replaced', async () => {
+    const start = fake.requests.length;
     const first = await api(ADMIN).ensureHook(
       'acme',
       'site',
@@ -174,6 +175,13 @@ describe('hooks', () => {
         secret: 'second-secret-0123456789abcdef012',
       },
     });
+    // The second call finds and updates the hook; it does not lean on GitHub's duplicate check.
+    expect(fake.requests.slice(start).map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`)).toEqual([
+      'GET /repos/acme/site/hooks 200',
+      'POST /repos/acme/site/hooks 201',
+      'GET /repos/acme/site/hooks 200',
+      'PATCH /repos/acme/site/hooks/' + String((first as { id: number }).id) + ' 200',
+    ]);
   });
 
   it('ensureHook repairs a hook someone disabled or narrowed, and adds none when run concurrently', async () => {

@@ -1,7 +1,7 @@
 // Event payloads as GitHub sends them (https://docs.github.com/webhooks/webhook-events-and-payloads#push
 // and #ping); their shapes are checked against the OpenAPI description's webhook-push and webhook-ping.
 
-import { hookBody, pushRepositoryBody, userBody, type Urls } from './bodies.js';
+import { hookBody, pushRepositoryBody, repositoryBody, userBody, type Urls } from './bodies.js';
 import type { FakeHook, FakeRepository } from './state.js';
 
 const ZERO_SHA = '0000000000000000000000000000000000000000';
@@ -73,7 +73,8 @@ export function pingPayload(repository: FakeRepository, hook: FakeHook, urls: Ur
     zen: 'Keep it logically awesome.',
     hook_id: hook.id,
     hook: hookBody(repository, hook, urls),
-    repository: pushRepositoryBody(repository, urls),
+    // Unlike a push, a ping carries the repository with ISO timestamps.
+    repository: repositoryBody(repository, urls, undefined),
     sender: userBody(sender, 583231, urls),
   };
 }
