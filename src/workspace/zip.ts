@@ -108,26 +108,32 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
   const skip = (path: string, reason: string | Promise<string>) =>
     skipped.push(Promise.resolve(reason).then((why) => `skipped: ${relative(path)} (${why})`));
 
-  /** The file read whole; re-read while it does not match the listing nor the file as it is now. */
+  /** Whether the file at path is still `version` (same ETag, so no write since it was listed). */
+  const stillIs = async (version: Entry) => (await store.stat(version.path))?.etag === version.etag;
+
+  /**
+   * The file read whole, checked against a stat after the read: the same ETag and size as the
+   * version the read started from mean no write came in between. Otherwise it is read again
+   * against its new version, and left out after READ_ATTEMPTS.
+   */
   const readWhole = async (listed: Entry): Promise<{ entry: Entry; bytes: Buffer } | Skip> => {
-    for (let attempt = 1; ; attempt++) {
-      let bytes: Buffer;
+    let version = listed;
+    for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+      let bytes: Buffer | undefined;
       try {
         bytes = await wholeOf(await store.read(listed.path, undefined, signal));
       } catch (error) {
-        // A read cut off part-way (a concurrent write or delete on azure-files) is tried again.
-        if (isNotFound(error) || (!signal.aborted && !(await store.stat(listed.path))))
-          return { skipped: DELETED };
+        // A read cut off part-way (a write or delete on azure-files meanwhile) is tried again.
+        if (isNotFound(error)) return { skipped: DELETED };
         if (signal.aborted || attempt === READ_ATTEMPTS) throw error;
-        continue;
       }
-      if (bytes.length === listed.size) return { entry: listed, bytes };
-      // Changed since the listing: the bytes are one whole read if they are the size it has now.
       const now = await store.stat(listed.path);
       if (!now) return { skipped: DELETED };
-      if (now.type === 'file' && now.size === bytes.length) return { entry: now, bytes };
-      if (attempt === READ_ATTEMPTS) return { skipped: CHANGED };
+      if (now.type !== 'file') return { skipped: CHANGED };
+      if (bytes?.length === version.size && now.etag === version.etag) return { entry: version, bytes };
+      version = now;
     }
+    return { skipped: CHANGED };
   };
 
   const prepare = async (entry: Entry): Promise<Prepared> => {
@@ -138,7 +144,8 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
       return 'skipped' in read ? read : { entry: read.entry, name, source: read.bytes };
     }
     try {
-      const { stream, intact } = verifiedStream(await store.read(entry.path, undefined, signal), entry.size);
+      const source = await store.read(entry.path, undefined, signal);
+      const { stream, intact } = verifiedStream(source, entry.size, () => stillIs(entry));
       return { entry, name, source: stream, intact };
     } catch (error) {
       if (isNotFound(error)) return { skipped: DELETED };
@@ -205,16 +212,29 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
 }
 
 /**
- * The store's stream as an entry source that never fails the archive: it ends early instead, and
- * `intact()` then tells whether the bytes were the listed file whole (its size, no read error).
+ * The store's stream as an entry source that never fails the archive: it ends early instead.
+ * Before it ends, `intact()` is settled: the bytes were the listed file whole (its size, no read
+ * error, and `unchanged()` after the last byte), or they were not and the entry must go.
  */
-function verifiedStream(source: Readable, expected: number): { stream: Readable; intact: () => boolean } {
+function verifiedStream(
+  source: Readable,
+  expected: number,
+  unchanged: () => Promise<boolean>,
+): { stream: Readable; intact: () => boolean } {
   let bytes = 0;
   let failed = false;
+  let intact = false;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       done(null, chunk);
+    },
+    flush(done) {
+      if (failed || bytes !== expected) return done();
+      unchanged().then(
+        (same) => ((intact = same), done()),
+        () => done(),
+      );
     },
   });
   source.once('error', () => {
@@ -223,7 +243,7 @@ function verifiedStream(source: Readable, expected: number): { stream: Readable;
     stream.end();
   });
   source.pipe(stream);
-  return { stream, intact: () => !failed && bytes === expected };
+  return { stream, intact: () => intact };
 }
 
 /** The stream's bytes in one Buffer (stream/consumers' buffer() goes through a Blob, several times slower). */
