@@ -5,7 +5,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubApi, GitHubApiError, type GitHubApi } from '../../src/github/api.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { classifyDelivery, decodePayload } from '../../src/github/events.js';
 import { verify } from '../../src/github/signature.js';
+import { createTestRepo } from '../support/gitRepos.js';
+import { pushAndDeliver } from '../support/github-fake/gitPush.js';
 import { startGitHubFake, type GitHubFake } from '../support/github-fake/index.js';
 
 const REPO = 'acme/site';
@@ -331,5 +337,56 @@ describe('transport', () => {
     expect(() => createGitHubApi({ baseUrl: 'http://github.example.com/api/v3', token: ADMIN })).toThrow(
       /https/,
     );
+  });
+});
+
+describe('the fake as the delivery side of a git push', () => {
+  it('delivers a signed push the app can parse, and nothing while delivery is off', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'github-push-'));
+    const repo = await createTestRepo(root, 'acme/pushed');
+    try {
+      fake.addRepository('acme/pushed');
+      const secret = 'push-secret-0123456789abcdef012345';
+      const created = receiver.next();
+      await api(ADMIN).ensureHook('acme', 'pushed', receiver.url, secret);
+      await created; // the ping sent on creation
+
+      await repo.write('docs/new.txt', 'hello\n');
+      await repo.write('README.md', '# changed\n');
+      await repo.commit('two changes');
+      const arrived = receiver.next();
+      const { before, after, deliveries } = await pushAndDeliver(repo, fake);
+      const push = await arrived;
+      expect(deliveries.map((d) => d.statusCode)).toEqual([200]);
+      expect(push.headers['x-github-event']).toBe('push');
+      expect(verify(secret, push.body, push.headers['x-hub-signature-256'] as string)).toBe(true);
+      const payload = decodePayload(push.body, push.headers['content-type'] ?? null);
+      expect(classifyDelivery('push', payload)).toEqual({
+        kind: 'push',
+        branch: 'main',
+        before,
+        after,
+        repositoryFullName: 'acme/pushed',
+      });
+      expect(payload).toMatchObject({
+        forced: false,
+        deleted: false,
+        created: false,
+        head_commit: { id: after, added: ['docs/new.txt'], modified: ['README.md'], removed: [] },
+      });
+
+      fake.setDeliveryEnabled(false);
+      await repo.write('later.txt', 'missed\n');
+      await repo.commit('missed push');
+      const missed = await pushAndDeliver(repo, fake);
+      expect(missed.deliveries).toEqual([]);
+      expect(await repo.head()).toBe(missed.after);
+      expect(fake.deliveries('acme/pushed').map((d) => d.event)).toEqual(['ping', 'push']);
+    } finally {
+      fake.setDeliveryEnabled(true);
+      for (const hook of fake.hooks('acme/pushed')) await api(ADMIN).deleteHook('acme', 'pushed', hook.id);
+      await repo.cleanup();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
