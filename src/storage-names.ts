@@ -10,6 +10,7 @@ export const QUEUES = {
 export const TABLES = {
   jobs: 'SyncJobs',
   connection: 'Connection',
+  audit: 'AuditLog',
 } as const;
 
 /** Blob container for sync leases, edit locks and the manifest (kept out of the workspace itself). */
@@ -17,3 +18,9 @@ export const STATE_CONTAINER = 'workspace-sync-state';
 
 /** One app serves one workspace; its state is keyed by this id. */
 export const WORKSPACE_ID = 'default';
+
+/**
+ * The sync's manifest blob in STATE_CONTAINER, which is also the workspace lease: only the lease
+ * holder (the one running sync) may replace the manifest, and edits look at it before writing.
+ */
+export const WORKSPACE_LEASE_BLOB = `workspaces/${WORKSPACE_ID}/manifest.json`;

@@ -1,6 +1,7 @@
 // Shared shapes for HTTP responses: JSON bodies and the {"error":{"code","message"}} envelope.
 
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { LeaseLostError } from '../blobLease.js';
 import { AppError, errorBody } from '../errors.js';
 import { InvalidPathError } from '../workspace/paths.js';
 import { StoreError, type StoreErrorCode } from '../workspace/store.js';
@@ -25,6 +26,17 @@ export function errorResponse(
 export function toErrorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof AppError) return errorResponse(error.status, error.code, error.message, error.headers);
   if (error instanceof InvalidPathError) return errorResponse(400, error.code, error.message);
+  if (error instanceof LeaseLostError) {
+    // The lock under which a write ran was lost (storage stalled or someone broke it): nothing was kept.
+    return errorResponse(
+      503,
+      error.code,
+      'The edit lock was lost mid-write; nothing was changed. Try again',
+      {
+        'Retry-After': '5',
+      },
+    );
+  }
   if (error instanceof StoreError && error.code !== 'STORAGE_ERROR') {
     return errorResponse(STORE_ERROR_STATUS[error.code], error.code, error.message);
   }

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { StoreError, type WorkspaceStore } from '../workspace/store.js';
 import { SyncError } from './errors.js';
-import { forEachLimit } from './limit.js';
+import { forEachLimit } from '../limit.js';
 import type { ManifestEntry } from './manifest.js';
 import { MODE_EXECUTABLE, type Deletions, type Plan, type PlannedWrite } from './plan.js';
 

@@ -6,7 +6,6 @@ export type SyncErrorCode =
   | 'REPOSITORY_UNREACHABLE'
   | 'BRANCH_NOT_FOUND'
   | 'CLONE_FAILED'
-  | 'SOURCE_CHANGED'
   | 'STORAGE_ERROR'
   | 'LEASE_LOST'
   | 'SYNC_FAILED';

@@ -4,20 +4,22 @@
 // function calls this and nothing else; tests call it the same way.
 
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ConnectionStore } from '../jobs/connectionStore.js';
 import type { JobPatch, JobStore } from '../jobs/jobStore.js';
 import type { EventQueue, SyncQueue } from '../jobs/queues.js';
 import type { JobCounts, SyncJob, SyncMessage } from '../jobs/types.js';
 import { tokenFor, validateRepositoryUrl } from '../github/repository.js';
-import { WORKSPACE_ID } from '../storage-names.js';
+import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import type { WorkspaceStore } from '../workspace/store.js';
 import { applyPlan } from './apply.js';
 import { cloneBranch } from '../git/clone.js';
 import { listChanged, walkAll } from './listing.js';
 import { SyncError } from './errors.js';
 import { redact, type GitAuth } from '../git/gitAuth.js';
-import { acquireLease } from './lease.js';
+import { tryAcquireLease, type HeldLease } from '../blobLease.js';
+import { editsInFlight } from '../workspace/editLock.js';
 import { readManifest, writeManifest, type Manifest } from './manifest.js';
 import { countsOf, hasChanges, planSync } from './plan.js';
 import { lsRemoteHead } from '../git/remote.js';
@@ -31,8 +33,10 @@ export interface SyncSettings {
   exclude: string[];
   concurrency: number;
   tempDir?: string;
-  /** Workspace lease duration, 15–60 s. */
+  /** Workspace lease duration, 15–60 s (15 by default: a dead worker's sync is taken over soon). */
   leaseSeconds?: number;
+  /** How long to wait for edits in flight once the lease is held (tests shorten it). */
+  editDrainMs?: number;
   /** How long a message that met a held lease waits before it is tried again. */
   busyRetrySeconds?: number;
 }
@@ -70,7 +74,8 @@ export type SyncOutcome =
 
 const FINISHED = new Set(['succeeded', 'failed', 'skipped']);
 
-export const MANIFEST_BLOB = `workspaces/${WORKSPACE_ID}/manifest.json`;
+/** How long a sync that holds the workspace waits for edits already in flight before trying later. */
+const EDIT_DRAIN_MS = 30_000;
 
 /** The trigger hands over parsed JSON, or a string when the body did not parse as JSON. */
 export function parseSyncMessage(raw: unknown): SyncMessage | undefined {
@@ -129,19 +134,23 @@ async function sync(
 ): Promise<Result> {
   const { settings, store } = deps;
   const connection = await deps.connections.get();
-  if (!connection?.enabled) {
+  // A sync that an earlier attempt began finishes to a consistent tree of the repository it began
+  // with, even when the repository was disconnected meanwhile: half of one tree and half of
+  // another is the one state nobody wants.
+  const source = connection?.enabled ? connection : job.attempt > 0 ? job : undefined;
+  if (!source) {
     const error = { code: 'NOT_CONNECTED', message: 'No repository is connected; nothing to sync' };
     return { status: 'skipped', commit: connection?.lastSyncCommit ?? '', error, connected: !!connection };
   }
   // The configured repository, never anything a message or payload named.
-  const url = validateRepositoryUrl(connection.repositoryUrl, settings);
+  const url = validateRepositoryUrl(source.repositoryUrl, settings);
   const auth: GitAuth = { token: tokenFor(url, settings.token, settings.hosts) };
-  const { branch } = connection;
+  const { branch } = source;
 
   const phases: Record<string, number> = {};
   const head = await timed(phases, 'lsRemoteMs', () => lsRemoteHead(url, branch, auth));
   if (!head) throw new SyncError('BRANCH_NOT_FOUND', `Branch "${branch}" does not exist in the repository`);
-  const manifestBlob = deps.state.getBlockBlobClient(MANIFEST_BLOB);
+  const manifestBlob = deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB);
   const manifest = await readManifest(manifestBlob);
   const sameSource = manifest?.repositoryUrl === url && manifest.branch === branch;
   // A push whose head is already in the workspace needs no clone. Manual and connect triggers
@@ -198,6 +207,33 @@ async function sync(
 }
 
 /**
+ * The workspace lease, once no edit is in flight (editLock.ts has the other half of the handshake:
+ * an edit that starts now sees the lease and is refused). Undefined when another sync holds it or
+ * edits are still running after EDIT_DRAIN_MS.
+ */
+async function acquireWorkspace(deps: SyncDependencies): Promise<HeldLease | undefined> {
+  const lease = await tryAcquireLease(deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB), {
+    durationSeconds: deps.settings.leaseSeconds,
+  });
+  if (!lease) return undefined;
+  const deadline = Date.now() + (deps.settings.editDrainMs ?? EDIT_DRAIN_MS);
+  try {
+    for (let delay = 50; await editsInFlight(deps.state); delay = Math.min(delay * 2, 1000)) {
+      if (Date.now() + delay > deadline) {
+        await lease.release();
+        return undefined;
+      }
+      await sleep(delay);
+      lease.signal.throwIfAborted();
+    }
+  } catch (error) {
+    await lease.release();
+    throw error;
+  }
+  return lease;
+}
+
+/**
  * Handles one delivery of a sync message. Throws when the sync failed, so the host retries it
  * (or, on the last delivery, after the job is marked failed, moves it to the poison queue).
  */
@@ -224,12 +260,11 @@ export async function runSyncMessage(
   }
 
   const { settings } = deps;
-  const lease = await acquireLease(deps.state.getBlockBlobClient(MANIFEST_BLOB), {
-    durationSeconds: settings.leaseSeconds,
-  });
+  const lease = await acquireWorkspace(deps);
   if (!lease) {
-    // Not a failure: don't spend a dequeue attempt, come back when the other sync is done.
-    const delaySeconds = settings.busyRetrySeconds ?? 15;
+    // Not a failure: don't spend a dequeue attempt, come back when the other sync (or the edits
+    // in flight) are done. Short, so a dead worker's expired lease is taken over soon.
+    const delaySeconds = settings.busyRetrySeconds ?? 5;
     await deps.syncQueue.enqueue(message, { delaySeconds });
     log('sync.busy', { jobId: job.id, retryInSeconds: delaySeconds });
     return 'busy';

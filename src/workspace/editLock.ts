@@ -1,25 +1,34 @@
-// Per-path edit lock so that If-Match holds under concurrency: neither store offers a
-// conditional write, so "compare ETag, then write" must not interleave with another writer.
+// Per-path edit locks, and the handshake that keeps edits and syncs from interleaving.
 //
-// The lock is a blob lease in the state container (one empty blob per path, named by a hash of
-// the path): it holds across instances and processes, and a crashed holder's lease expires on
-// its own. Leases are renewed while the action runs, so a slow upload keeps the lock.
+// Neither store offers a conditional write, so "compare ETag, then write" must not interleave
+// with another writer of the same path: each edit holds a blob lease named by a hash of its path
+// (src/blobLease.ts: it holds across instances, expires when a holder dies, and aborts the write
+// when it cannot be renewed).
+//
+// Edits and syncs: an edit takes its path lease first, then looks at the workspace lease (the one a
+// sync holds for its whole run). A sync takes the workspace lease first, then waits until no edit
+// lease is held. Storage is strongly consistent, so whichever comes second sees the first: an edit
+// either runs wholly before a sync plans, or is refused (SYNC_IN_PROGRESS) until the sync is done.
 
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BlobLeaseClient, ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
+import { isLeased, tryAcquireLease, type HeldLease } from '../blobLease.js';
 import { AppError } from '../errors.js';
-import { ensureBlobExists, httpStatusOf } from '../azureStorage.js';
+import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 
 export interface EditLocks {
-  /** Runs action while holding the edit lock for path; waits for another holder to finish. */
-  withLock<T>(path: string, action: () => Promise<T>): Promise<T>;
+  /**
+   * Runs action holding path's edit lock, once no sync holds the workspace. `signal` aborts when
+   * the lock is lost; the action must stop writing then. Waits for another edit of the same path.
+   */
+  withLock<T>(path: string, action: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface BlobEditLockOptions {
   /** Lease length; Azure allows 15-60 s. */
   leaseSeconds?: number;
-  /** How long to wait for another holder before answering 409. */
+  /** How long to wait for another edit of the same path before answering EDIT_IN_PROGRESS. */
   waitMs?: number;
 }
 
@@ -37,37 +46,29 @@ export class BlobEditLocks implements EditLocks {
     this.#waitMs = options.waitMs ?? 30_000;
   }
 
-  async withLock<T>(path: string, action: () => Promise<T>): Promise<T> {
+  async withLock<T>(path: string, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const lease = await this.#acquire(path);
-    // Renew well before expiry; a failed renewal only shortens the lock, the action still ends.
-    const renewal = setInterval(
-      () => void lease.renewLease().catch(() => undefined),
-      (this.#leaseSeconds * 1000) / 3,
-    );
     try {
-      return await action();
+      if (await isLeased(this.container.getBlockBlobClient(WORKSPACE_LEASE_BLOB))) {
+        throw new AppError(
+          409,
+          'SYNC_IN_PROGRESS',
+          'A sync is writing the workspace; edits are refused until it has finished',
+          { 'Retry-After': '5' },
+        );
+      }
+      return await action(lease.signal);
     } finally {
-      clearInterval(renewal);
-      await lease.releaseLease().catch(() => undefined); // it expires anyway
+      await lease.release();
     }
   }
 
-  async #acquire(path: string): Promise<BlobLeaseClient> {
+  async #acquire(path: string): Promise<HeldLease> {
     const blob = this.container.getBlockBlobClient(PREFIX + createHash('sha256').update(path).digest('hex'));
-    const lease = blob.getBlobLeaseClient();
     const deadline = Date.now() + this.#waitMs;
     for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        await lease.acquireLease(this.#leaseSeconds);
-        return lease;
-      } catch (error) {
-        const status = httpStatusOf(error);
-        if (status === 404) {
-          await ensureBlobExists(blob);
-          continue;
-        }
-        if (status !== 409) throw error;
-      }
+      const lease = await tryAcquireLease(blob, { durationSeconds: this.#leaseSeconds });
+      if (lease) return lease;
       if (Date.now() + delay > deadline) {
         throw new AppError(409, 'EDIT_IN_PROGRESS', `Another edit of ${path} is still running; try again`, {
           'Retry-After': '5',
@@ -76,4 +77,12 @@ export class BlobEditLocks implements EditLocks {
       await sleep(delay + Math.random() * delay);
     }
   }
+}
+
+/** Whether any edit holds its lock now (a sync that holds the workspace lease waits for none). */
+export async function editsInFlight(container: ContainerClient): Promise<boolean> {
+  for await (const blob of container.listBlobsFlat({ prefix: PREFIX })) {
+    if (blob.properties.leaseState === 'leased') return true;
+  }
+  return false;
 }

@@ -14,6 +14,7 @@ import {
   type ResolvedRange,
 } from './conditional.js';
 import type { EditLocks } from './editLock.js';
+import { forEachLimit } from '../limit.js';
 import { parentOf } from './paths.js';
 import { StoreError, type Entry, type WorkspaceStore } from './store.js';
 
@@ -88,21 +89,24 @@ export async function writeFile(
 ): Promise<{ entry: Entry; created: boolean }> {
   if (path === '') throw isDirectory(path);
   if (request.contentLength !== undefined && request.contentLength > MAX_FILE_BYTES) throw tooLarge();
-  await assertWritable(deps.connections);
-  const result = await deps.locks.withLock(path, async () => {
+  const result = await deps.locks.withLock(path, async (signal) => {
+    // Checked under the lock, at the moment of the write: a connect that lands first wins.
+    await assertWritable(deps.connections);
     const existing = await deps.store.stat(path);
     if (existing?.type === 'directory') throw isDirectory(path);
     checkWritePreconditions(path, existing, request);
     const createdDirectories = await makeParents(deps.store, parentOf(path));
     const limit = { exceeded: false };
     try {
-      const entry = await deps.store.write(path, Readable.from(capped(body, MAX_FILE_BYTES, limit)), {
+      const entry = await deps.store.write(path, Readable.from(capped(body, MAX_FILE_BYTES, limit, signal)), {
         size: request.contentLength,
         executable: existing?.executable,
+        signal,
       });
       return { entry, created: !existing };
     } catch (error) {
       if (!existing) await removeQuietly(deps.store, path, createdDirectories);
+      if (signal.aborted) throw signal.reason;
       throw limit.exceeded ? tooLarge() : error;
     }
   });
@@ -117,13 +121,13 @@ export interface DeleteRequest {
 
 export async function deletePath(deps: FilesDeps, path: string, request: DeleteRequest): Promise<void> {
   if (path === '') throw new AppError(409, 'ROOT_NOT_DELETABLE', 'The workspace root cannot be deleted');
-  await assertWritable(deps.connections);
-  await deps.locks.withLock(path, async () => {
+  await deps.locks.withLock(path, async (signal) => {
+    await assertWritable(deps.connections);
     const existing = await deps.store.stat(path);
     if (!existing) throw notFound(path);
     if (!ifMatchHolds(request.ifMatch, existing.etag)) throw preconditionFailed(path);
     if (existing.type === 'file') return deps.store.deleteFile(path);
-    if (request.recursive) return deleteTree(deps.store, path);
+    if (request.recursive) return deleteTree(deps.store, path, signal);
     try {
       await deps.store.deleteDirectory(path);
     } catch (error) {
@@ -190,29 +194,53 @@ async function removeQuietly(store: WorkspaceStore, path: string, directories: s
 }
 
 /** Files first (bounded parallel), then folders deepest first, then the folder itself. */
-async function deleteTree(store: WorkspaceStore, path: string): Promise<void> {
+async function deleteTree(store: WorkspaceStore, path: string, signal: AbortSignal): Promise<void> {
   const entries = await collect(store.walk(path));
   const files = entries.filter((entry) => entry.type === 'file');
-  await forEachLimit(files, DELETE_CONCURRENCY, (file) => store.deleteFile(file.path));
+  // Returns only once every delete it started has settled, even when one fails.
+  await forEachLimit(files, DELETE_CONCURRENCY, (file) => store.deleteFile(file.path), signal);
   const depth = (p: string) => p.split('/').length;
   const directories = entries.filter((entry) => entry.type === 'directory').map((entry) => entry.path);
   directories.sort((a, b) => depth(b) - depth(a));
-  for (const dir of [...directories, path]) await store.deleteDirectory(dir);
+  for (const dir of [...directories, path]) {
+    signal.throwIfAborted();
+    await store.deleteDirectory(dir);
+  }
 }
 
+/**
+ * The body, at most max bytes, ending at once when signal aborts: a client that stalls mid-body
+ * must not keep a write going after its lock is lost (waiting for its next chunk would).
+ */
 async function* capped(
   source: AsyncIterable<Uint8Array>,
   max: number,
   limit: { exceeded: boolean },
+  signal: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   let total = 0;
-  for await (const chunk of source) {
-    total += chunk.byteLength;
-    if (total > max) {
-      limit.exceeded = true;
-      throw tooLarge();
+  try {
+    signal.throwIfAborted();
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      total += next.value.byteLength;
+      if (total > max) {
+        limit.exceeded = true;
+        throw tooLarge();
+      }
+      yield next.value;
     }
-    yield chunk;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    void iterator.return?.()?.catch(() => undefined); // not awaited: a stalled source never answers
   }
 }
 
@@ -249,14 +277,6 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
-}
-
-async function forEachLimit<T>(items: T[], limit: number, action: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await action(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function notFound(path: string): AppError {

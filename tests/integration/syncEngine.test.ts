@@ -7,8 +7,9 @@ import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJob } from '../../src/jobs/types.js';
-import { FULL_LISTING_EVERY_MS, MANIFEST_BLOB } from '../../src/sync/runJob.js';
-import { acquireLease } from '../../src/sync/lease.js';
+import { FULL_LISTING_EVERY_MS } from '../../src/sync/runJob.js';
+import { WORKSPACE_LEASE_BLOB as MANIFEST_BLOB } from '../../src/storage-names.js';
+import { tryAcquireLease as acquireLease } from '../../src/blobLease.js';
 import { withWriteHooks } from './syncDeps.js';
 import { createSyncHarness, TOKEN, type SyncHarness } from './syncHarness.js';
 
