@@ -92,7 +92,10 @@ export interface GitHubApi {
 function checkedBaseUrl(raw: string): string {
   const url = new URL(raw);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    throw new Error('GITHUB_API_URL must use https:// (plain http is allowed for loopback only)');
+    throw new GitHubApiError(
+      'GITHUB_API_URL_INVALID',
+      'GITHUB_API_URL must use https:// (plain http is allowed for loopback only)',
+    );
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -122,9 +125,16 @@ function hookBody(config: HookConfig) {
   };
 }
 
-/** The `rel="next"` target of a Link header (RFC 8288), as GitHub pages its lists. */
-function nextPageUrl(link: string | undefined): string | undefined {
-  return link?.match(/<([^<>]+)>;\s*rel="next"/)?.[1];
+/**
+ * The `rel="next"` target of a Link header (RFC 8288), as GitHub pages its lists. The token goes with
+ * the next request, so a link that leaves the API's origin is refused rather than followed.
+ */
+function nextPageUrl(link: string | undefined, baseUrl: string): string | undefined {
+  const next = link?.match(/<([^<>]+)>;\s*rel="next"/)?.[1];
+  if (next !== undefined && new URL(next).origin !== new URL(baseUrl).origin) {
+    throw new GitHubApiError('GITHUB_ERROR', 'GitHub sent a next-page link to another host; not followed');
+  }
+  return next;
 }
 
 /** A hook someone already deleted on GitHub is an answer (undefined), not a failure. */
@@ -139,15 +149,16 @@ async function unlessHookGone<T>(pending: Promise<T>): Promise<T | undefined> {
 
 export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const baseUrl = checkedBaseUrl(options.baseUrl ?? DEFAULT_GITHUB_API_URL);
   const client = new Octokit({
     auth: options.token,
-    baseUrl: checkedBaseUrl(options.baseUrl ?? DEFAULT_GITHUB_API_URL),
+    baseUrl,
     userAgent: 'workspace-sync',
     // Octokit's default logger writes deprecation notices to the console; the app has its own telemetry.
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
 
-  /** Runs one API exchange with a deadline, turning failures into GitHubApiError. */
+  /** Runs one operation (all its pages) under one deadline, turning failures into GitHubApiError. */
   async function call<T>(
     operation: string,
     codes: { denied: GitHubErrorCode; notFound: GitHubErrorCode },
@@ -209,7 +220,7 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
         while (page) {
           const found = page.data.find((hook) => hook.config.url === url);
           if (found) return toHook(found);
-          const next = nextPageUrl(page.headers.link);
+          const next = nextPageUrl(page.headers.link, baseUrl);
           page = next ? ((await client.request(`GET ${next}`, { request: { signal } })) as Page) : undefined;
         }
         return undefined;

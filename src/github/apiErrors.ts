@@ -15,6 +15,7 @@ export type GitHubErrorCode =
   | 'GITHUB_TIMEOUT'
   | 'GITHUB_ABORTED'
   | 'GITHUB_UNREACHABLE'
+  | 'GITHUB_API_URL_INVALID'
   | 'GITHUB_ERROR';
 
 export class GitHubApiError extends Error {
@@ -79,6 +80,7 @@ export function redact(text: string, token: string): string {
 }
 
 function classify(error: unknown, context: RequestContext): GitHubApiError {
+  if (error instanceof GitHubApiError) return error;
   const { operation } = context;
   if (context.aborted) return new GitHubApiError('GITHUB_ABORTED', `${operation} was aborted`);
   if (context.timedOut) return new GitHubApiError('GITHUB_TIMEOUT', `${operation} timed out`);

@@ -324,6 +324,28 @@ describe('transport', () => {
     }
   });
 
+  it('does not follow a next-page link to another origin with the token', async () => {
+    const requests: string[] = [];
+    const lying = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        link: '<http://127.0.0.2:9/repos/acme/site/hooks?page=2>; rel="next"',
+      });
+      res.end('[]');
+    });
+    await new Promise<void>((resolve) => lying.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(lying.address() as AddressInfo).port}`;
+      const client = createGitHubApi({ baseUrl, token: ADMIN });
+      expect((await failure(client.findHookByUrl('acme', 'site', 'http://x/'))).code).toBe('GITHUB_ERROR');
+      expect(requests).toEqual(['/repos/acme/site/hooks?per_page=100']);
+    } finally {
+      lying.closeAllConnections();
+      await new Promise<void>((resolve) => lying.close(() => resolve()));
+    }
+  });
+
   it('reports an unreachable GitHub', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
