@@ -13,7 +13,8 @@ import {
   validationFailed,
   type Urls,
 } from './bodies.js';
-import type { FakeHook, FakeHookConfig, FakeRepository, FakeTokenConfig, FakeWorld } from './state.js';
+import { customError, hookConflict, parseConfig } from './hookRules.js';
+import type { FakeHook, FakeRepository, FakeTokenConfig, FakeWorld } from './state.js';
 
 const DOCS = {
   repo: 'https://docs.github.com/rest/repos/repos#get-a-repository',
@@ -25,10 +26,6 @@ const DOCS = {
     'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
   rest: 'https://docs.github.com/rest',
 };
-
-// "You can create up to 20 webhooks for each event on each installation target"
-// (https://docs.github.com/webhooks/using-webhooks/creating-webhooks).
-const HOOKS_PER_EVENT = 20;
 
 export interface Reply {
   status: number;
@@ -280,10 +277,10 @@ export class Router {
     if (body.name !== undefined && body.name !== 'web') {
       return this.invalid(DOCS.createHook, { resource: 'Hook', code: 'invalid', field: 'name' });
     }
-    const config = this.parseConfig(body.config, undefined);
+    const config = parseConfig(body.config, undefined);
     if (typeof config === 'string') return this.invalid(DOCS.createHook, customError(config));
     const events = Array.isArray(body.events) ? body.events.map(String) : ['push'];
-    const conflict = this.conflict(repository, config.url, events, undefined);
+    const conflict = hookConflict(repository, config.url, events, undefined);
     if (conflict) return this.invalid(DOCS.createHook, customError(conflict));
     const now = new Date();
     const hook: FakeHook = {
@@ -307,13 +304,13 @@ export class Router {
 
   /** PATCH replaces `config` whole: a secret left out is removed, as GitHub documents. */
   private updateHook(repository: FakeRepository, hook: FakeHook, body: Record<string, unknown>): Reply {
-    const config = body.config === undefined ? hook.config : this.parseConfig(body.config, hook.config);
+    const config = body.config === undefined ? hook.config : parseConfig(body.config, hook.config);
     if (typeof config === 'string') return this.invalid(DOCS.updateHook, customError(config));
     let events = Array.isArray(body.events) ? body.events.map(String) : hook.events;
     if (Array.isArray(body.add_events)) events = [...new Set([...events, ...body.add_events.map(String)])];
     const removed = Array.isArray(body.remove_events) ? body.remove_events.map(String) : [];
     events = events.filter((event) => !removed.includes(event));
-    const conflict = this.conflict(repository, config.url, events, hook.id);
+    const conflict = hookConflict(repository, config.url, events, hook.id);
     if (conflict) return this.invalid(DOCS.updateHook, customError(conflict));
     Object.assign(hook, {
       config,
@@ -324,53 +321,7 @@ export class Router {
     return { status: 200, body: hookBody(repository, hook, this.hooks.urls) };
   }
 
-  /** A config, or the validation message GitHub would give. */
-  private parseConfig(raw: unknown, previous: FakeHookConfig | undefined): FakeHookConfig | string {
-    const config = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const url = typeof config.url === 'string' ? config.url : previous?.url;
-    if (!url) return 'Config must contain a URL';
-    try {
-      new URL(url);
-    } catch {
-      return 'Config url is not a valid URL';
-    }
-    const contentType = config.content_type ?? previous?.content_type ?? 'form';
-    if (contentType !== 'json' && contentType !== 'form') return 'Config content_type must be json or form';
-    const insecure = String(config.insecure_ssl ?? previous?.insecure_ssl ?? '0');
-    return {
-      url,
-      content_type: contentType,
-      insecure_ssl: insecure === '1' ? '1' : '0',
-      ...(typeof config.secret === 'string' && config.secret !== '' ? { secret: config.secret } : {}),
-    };
-  }
-
-  /** "Multiple webhooks can share the same config as long as those webhooks do not have any events that overlap." */
-  private conflict(
-    repository: FakeRepository,
-    url: string,
-    events: string[],
-    self: number | undefined,
-  ): string | undefined {
-    const others = [...repository.hooks.values()].filter((hook) => hook.id !== self);
-    const overlaps = (hook: FakeHook) =>
-      hook.events.includes('*') || events.includes('*') || hook.events.some((e) => events.includes(e));
-    if (others.some((hook) => hook.config.url === url && overlaps(hook))) {
-      return 'Hook already exists on this repository';
-    }
-    const full = events.find(
-      (event) => others.filter((hook) => hook.events.includes(event)).length >= HOOKS_PER_EVENT,
-    );
-    return full === undefined
-      ? undefined
-      : `The "${full}" event cannot have more than ${HOOKS_PER_EVENT} hooks`;
-  }
-
   private invalid(docs: string, error: Record<string, string>): Reply {
     return { status: 422, body: validationFailed([error], docs) };
   }
-}
-
-function customError(message: string): Record<string, string> {
-  return { resource: 'Hook', code: 'custom', message };
 }
