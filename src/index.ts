@@ -11,10 +11,12 @@ app.setup({ enableHttpStream: true });
 getConfig();
 
 // Function modules (one line each; keep sorted).
+import './functions/audit.js';
 import './functions/githubConnection.js';
 import './functions/githubWebhook.js';
 import './functions/health.js';
 import './functions/syncJobs.js';
+import './functions/syncPoll.js';
 import './functions/workspaceFiles.js';
 import './functions/workspaceZip.js';
 import './functions/workspaceSync.js';

@@ -2,6 +2,7 @@
 // take what they need from here; domain code receives its dependencies as arguments.
 
 import type { ContainerClient } from '@azure/storage-blob';
+import { AuditLog } from './auth/audit.js';
 import { getConfig, type Config } from './config.js';
 import { ConnectionStore } from './jobs/connectionStore.js';
 import { Dedupe } from './jobs/dedupe.js';
@@ -16,6 +17,7 @@ export interface Services {
   config: Config;
   jobs: JobStore;
   connections: ConnectionStore;
+  audit: AuditLog;
   dedupe: Dedupe;
   syncQueue: SyncQueue;
   events: EventQueue;
@@ -35,6 +37,7 @@ export function createServices(config: Config): Services {
       tableClient(storage, TABLES.connection),
       config.github.defaultConnection,
     ),
+    audit: new AuditLog(tableClient(storage, TABLES.audit)),
     dedupe: new Dedupe(tableClient(storage, TABLES.jobs)),
     syncQueue: new SyncQueue(queueClient(storage, QUEUES.sync)),
     events: new EventQueue(queueClient(storage, QUEUES.events)),
