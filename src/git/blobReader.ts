@@ -51,6 +51,12 @@ export class BlobReader {
     return object.then((taken) => taken.body);
   }
 
+  /** No more reads: the ones waiting and any later one fail. */
+  close(): void {
+    this.#break(readFailed('the checkout was removed'));
+    this.#requests.end();
+  }
+
   /** Fails every read from now on; the process's own end is its owner's business. */
   #break(cause: unknown): GitError {
     this.#broken ??= cause instanceof GitError ? cause : readFailed((cause as Error).message);
@@ -168,10 +174,11 @@ export function startBlobProcess(dir: string, env: NodeJS.ProcessEnv, signal?: A
         `git cat-file exited (${child.exitCode ?? child.signalCode})`,
     );
   })();
+  const reader = new BlobReader(child.stdin, objects);
   return {
-    reader: new BlobReader(child.stdin, objects),
+    reader,
     async close() {
-      child.stdin.end();
+      reader.close();
       if (child.exitCode === null && child.signalCode === null) child.kill();
       await exited;
     },
