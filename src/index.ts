@@ -16,6 +16,7 @@ import './functions/githubConnection.js';
 import './functions/githubWebhook.js';
 import './functions/health.js';
 import './functions/syncJobs.js';
+import './functions/syncPoll.js';
 import './functions/workspaceFiles.js';
 import './functions/workspaceZip.js';
 import './functions/workspaceSync.js';

@@ -6,7 +6,7 @@
 import { loadConfig } from '../../src/config.js';
 import { connectRepository } from '../../src/jobs/connect.js';
 import { createServices, type Services } from '../../src/services.js';
-import { maxDequeueCount } from '../../src/sync/hostSettings.js';
+import { hostSettings } from '../../src/hostJson.js';
 import { runSyncMessage, type SyncDependencies } from '../../src/sync/runJob.js';
 import type { JobTrigger, SyncJob } from '../../src/jobs/types.js';
 
@@ -41,7 +41,7 @@ export async function createDirectSide(settings: Record<string, string>): Promis
     const started = performance.now();
     const outcome = await runSyncMessage({ jobId, trigger, commit }, deps, {
       dequeueCount: 1,
-      maxDequeueCount: maxDequeueCount(),
+      maxDequeueCount: hostSettings().queues.maxDequeueCount,
     });
     const totalMs = performance.now() - started;
     const job = (await services.jobs.get(jobId))!;

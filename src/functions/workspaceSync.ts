@@ -5,7 +5,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { getServices } from '../services.js';
 import { QUEUES } from '../storage-names.js';
-import { maxDequeueCount } from '../sync/hostSettings.js';
+import { hostSettings } from '../hostJson.js';
 import { runSyncMessage } from '../sync/runJob.js';
 
 export async function workspaceSync(message: unknown, context: InvocationContext): Promise<void> {
@@ -18,7 +18,10 @@ export async function workspaceSync(message: unknown, context: InvocationContext
       settings: { ...config.sync, token: config.github.token, hosts: config.github.hosts },
       log: (event, fields) => context.log(event, fields),
     },
-    { dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1), maxDequeueCount: maxDequeueCount() },
+    {
+      dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1),
+      maxDequeueCount: hostSettings().queues.maxDequeueCount,
+    },
   );
 }
 

@@ -82,4 +82,23 @@ export class Dedupe {
       markers.map((m) => this.table.deleteEntity(JOB_PARTITION, rowKey(m)).catch(() => undefined)),
     );
   }
+
+  /**
+   * Deletes markers last written before `olderThan`. A delivery id is redelivered by GitHub within
+   * hours, and a commit marker counts only while its job is queued, so a day-old marker guards
+   * nothing. The filter reads only the markers' row-key range.
+   */
+  async sweep(olderThan: Date): Promise<number> {
+    const filter =
+      `PartitionKey eq '${JOB_PARTITION}' and RowKey ge '${MARKER_PREFIX}' and ` +
+      `Timestamp lt datetime'${olderThan.toISOString()}'`;
+    let deleted = 0;
+    for await (const row of this.table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) {
+      await this.table.deleteEntity(JOB_PARTITION, row.rowKey!, { etag: row.etag }).then(
+        () => deleted++,
+        () => undefined, // rewritten or deleted meanwhile: not ours to remove
+      );
+    }
+    return deleted;
+  }
 }

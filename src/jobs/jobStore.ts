@@ -102,6 +102,12 @@ export interface NewJob {
   deliveryId?: string;
 }
 
+export interface UnfinishedJob {
+  job: SyncJob;
+  /** The record's ETag when it was listed, for a conditional update. */
+  etag: string;
+}
+
 export interface JobPage {
   jobs: SyncJob[];
   continuationToken?: string;
@@ -150,12 +156,46 @@ export class JobStore {
     }
   }
 
-  /** Merges the given fields into the record and returns the whole record. */
-  async update(id: string, patch: JobPatch): Promise<SyncJob> {
+  /** Merges the given fields into the record (no read-back: callers know what they wrote). */
+  async update(id: string, patch: JobPatch): Promise<void> {
     await this.table.updateEntity(toEntity({ ...patch, id }), 'Merge');
-    const job = await this.get(id);
-    if (!job) throw new Error(`Job ${id} vanished during update`);
-    return job;
+  }
+
+  /**
+   * Jobs still `queued` or `running` that were queued after `since`, oldest last. Bounded by row
+   * key (the inverted queue time), so the service reads only that window of the partition.
+   */
+  async listUnfinished(since: Date): Promise<UnfinishedJob[]> {
+    const upper = newJobId(since.getTime()).slice(0, 13);
+    const filter =
+      `PartitionKey eq '${PARTITION}' and RowKey lt '${upper}~' and ` +
+      `(status eq 'queued' or status eq 'running')`;
+    const jobs: UnfinishedJob[] = [];
+    for await (const entity of this.table.listEntities<JobEntity & { etag: string }>({
+      queryOptions: { filter },
+    })) {
+      jobs.push({ job: fromEntity(entity), etag: entity.etag });
+    }
+    return jobs;
+  }
+
+  /**
+   * Marks a job failed unless its record changed since it was read (etag): a sweep must never
+   * overwrite the outcome a worker recorded meanwhile. Returns whether it was marked.
+   */
+  async failIfUnchanged(
+    id: string,
+    etag: string,
+    error: { code: string; message: string },
+  ): Promise<boolean> {
+    const finishedAt = new Date().toISOString();
+    try {
+      await this.table.updateEntity(toEntity({ id, status: 'failed', error, finishedAt }), 'Merge', { etag });
+      return true;
+    } catch (thrown) {
+      if (httpStatusOf(thrown) === 412 || httpStatusOf(thrown) === 404) return false;
+      throw thrown;
+    }
   }
 
   /** One page, newest first. A token this listing did not hand out is a 400, not a 500. */

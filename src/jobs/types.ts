@@ -1,6 +1,6 @@
 // Records the sync flow keeps in Table Storage and the messages it puts on queues.
 
-export type JobTrigger = 'push' | 'connect' | 'manual';
+export type JobTrigger = 'push' | 'connect' | 'manual' | 'poll';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
 export interface JobCounts {

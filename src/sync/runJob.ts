@@ -9,6 +9,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { ConnectionStore } from '../jobs/connectionStore.js';
 import type { JobPatch, JobStore } from '../jobs/jobStore.js';
 import type { EventQueue, SyncQueue } from '../jobs/queues.js';
+import { ABANDONED } from '../jobs/sweep.js';
 import type { JobCounts, SyncJob, SyncMessage } from '../jobs/types.js';
 import { tokenFor, validateRepositoryUrl } from '../github/repository.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
@@ -254,7 +255,8 @@ export async function runSyncMessage(
     log('sync.unknownJob', { jobId: message.jobId });
     return 'unknown-job';
   }
-  if (FINISHED.has(job.status)) {
+  // A job the sweep marked ABANDONED whose message came back after all still runs.
+  if (FINISHED.has(job.status) && job.error?.code !== ABANDONED) {
     log('sync.duplicate', { jobId: job.id, status: job.status });
     return 'duplicate';
   }

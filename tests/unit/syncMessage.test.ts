@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxDequeueCount } from '../../src/sync/hostSettings.js';
+import { hostSettings } from '../../src/hostJson.js';
 import { parseSyncMessage } from '../../src/sync/runJob.js';
 
 describe('parseSyncMessage', () => {
@@ -37,6 +37,6 @@ describe('maxDequeueCount', () => {
   it('comes from host.json, the same value the host uses to poison messages', async () => {
     const { readFile } = await import('node:fs/promises');
     const host = JSON.parse(await readFile('host.json', 'utf8'));
-    expect(maxDequeueCount()).toBe(host.extensions.queues.maxDequeueCount);
+    expect(hostSettings().queues.maxDequeueCount).toBe(host.extensions.queues.maxDequeueCount);
   });
 });
