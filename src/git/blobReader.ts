@@ -165,12 +165,16 @@ export function startBlobProcess(dir: string, env: NodeJS.ProcessEnv, signal?: A
     stderr = (stderr + text).slice(-2000);
   });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  // A spawn failure (no git) or an abort surfaces as the output ending; this says why.
-  child.on('error', () => undefined);
+  // A spawn failure (no git) or an abort ends the output; the read that meets the end says why.
+  let spawnError = '';
+  child.on('error', (error) => {
+    spawnError = error.message;
+  });
   const objects = (async function* () {
     for await (const chunk of child.stdout) yield chunk as Buffer;
     throw new Error(
-      stderr.trim().split('\n').slice(-3).join(' ') ||
+      spawnError ||
+        stderr.trim().split('\n').slice(-3).join(' ') ||
         `git cat-file exited (${child.exitCode ?? child.signalCode})`,
     );
   })();
