@@ -5,9 +5,9 @@
 // when the archive finishes an entry, which only happens while the consumer reads. Destroying the
 // returned stream (a client that went away) or aborting `signal` stops every store read at once.
 //
-// The workspace may change while it is zipped (a sync, an API write). An entry always holds the
-// bytes of one whole read of its file, never a mix or a cut-off piece: see `readWhole` and
-// `verifiedStream`. A file that cannot be had whole is left out and named in the archive comment.
+// The workspace may change while it is zipped (a sync, an API write). An entry holds the bytes of
+// one whole read of its file, never a cut-off piece: see `readWhole` and `verifiedStream`. A file
+// that cannot be had whole is left out and named in the archive comment, and the download goes on.
 //
 // Speed on many small files comes from the cost per entry, not per byte (issue 13 §5). Small
 // files are deflated in one synchronous zlib call instead of a zlib stream each (a stream costs a
@@ -112,9 +112,12 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
   const stillIs = async (version: Entry) => (await store.stat(version.path))?.etag === version.etag;
 
   /**
-   * The file read whole, checked against a stat after the read: the same ETag and size as the
-   * version the read started from mean no write came in between. Otherwise it is read again
-   * against its new version, and left out after READ_ATTEMPTS.
+   * The file read whole. A read of the listed size is taken as it is: both stores serve one
+   * version per read (local: an open descriptor keeps the inode that `write` renames away; azure:
+   * one Get File response, and the SDK fails a resumed one whose ETag moved). Another size means
+   * the file changed since the listing: the bytes are kept if they are its size now (a whole read
+   * of the newer version), read again if not, and left out after READ_ATTEMPTS. No stat per
+   * file: on 10,000 small files it costs more than the deflating (docs/bench-zip.md).
    */
   const readWhole = async (listed: Entry): Promise<{ entry: Entry; bytes: Buffer } | Skip> => {
     let version = listed;
@@ -127,10 +130,11 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
         if (isNotFound(error)) return { skipped: DELETED };
         if (signal.aborted || attempt === READ_ATTEMPTS) throw error;
       }
+      if (bytes?.length === version.size) return { entry: version, bytes };
       const now = await store.stat(listed.path);
       if (!now) return { skipped: DELETED };
       if (now.type !== 'file') return { skipped: CHANGED };
-      if (bytes?.length === version.size && now.etag === version.etag) return { entry: version, bytes };
+      if (bytes?.length === now.size) return { entry: now, bytes };
       version = now;
     }
     return { skipped: CHANGED };
