@@ -12,16 +12,15 @@ export async function lsRemoteHead(
   repositoryUrl: string,
   branch: string,
   auth: GitAuth,
+  { timeoutMs = LS_REMOTE_TIMEOUT_MS }: { timeoutMs?: number } = {},
 ): Promise<string | undefined> {
   const ref = `refs/heads/${branch}`;
-  const deadline = AbortSignal.timeout(LS_REMOTE_TIMEOUT_MS);
+  const deadline = AbortSignal.timeout(timeoutMs);
   let stdout: string;
   try {
     stdout = await gitClient(auth, { signal: deadline }).listRemote(['--heads', '--', repositoryUrl, ref]);
   } catch (error) {
-    const detail = deadline.aborted
-      ? `no answer within ${LS_REMOTE_TIMEOUT_MS / 1000} s`
-      : failureDetail(error, auth);
+    const detail = deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : failureDetail(error, auth);
     throw new GitError('REPOSITORY_UNREACHABLE', `git ls-remote failed: ${detail}`);
   }
   const line = stdout.split('\n').find((l) => l.endsWith(`\t${ref}`));
