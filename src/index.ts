@@ -17,6 +17,7 @@ import './functions/githubWebhook.js';
 import './functions/health.js';
 import './functions/syncJobs.js';
 import './functions/syncPoll.js';
+import './functions/workspaceBackups.js';
 import './functions/workspaceFiles.js';
 import './functions/workspaceZip.js';
 import './functions/workspaceSync.js';

@@ -8,6 +8,7 @@ import { ConnectionStore } from './jobs/connectionStore.js';
 import { Dedupe } from './jobs/dedupe.js';
 import { JobStore } from './jobs/jobStore.js';
 import { EventQueue, SyncQueue } from './jobs/queues.js';
+import { BackupStore, backupContainerBeside } from './sync/backup.js';
 import { ensureStorage, queueClient, stateContainer, tableClient } from './jobs/storageClients.js';
 import { QUEUES, TABLES } from './storage-names.js';
 import { createWorkspaceStore } from './workspace/createStore.js';
@@ -24,6 +25,8 @@ export interface Services {
   /** Blob container for leases, edit locks and the manifest. */
   state: ContainerClient;
   store: WorkspaceStore;
+  /** ZIPs of files a sync would destroy that git cannot give back (container `workspace-backups`). */
+  backups: BackupStore;
   /** Resolves once queues, tables and the state container exist (created when missing). */
   ready: Promise<void>;
 }
@@ -43,6 +46,7 @@ export function createServices(config: Config): Services {
     events: new EventQueue(queueClient(storage, QUEUES.events)),
     state: stateContainer(storage),
     store: createWorkspaceStore(config.workspace),
+    backups: new BackupStore(backupContainerBeside(stateContainer(storage)), config.sync.backupKeep),
     ready: ensureStorage(storage),
   };
 }

@@ -42,6 +42,7 @@ interface JobEntity {
   attempt: number;
   error?: string;
   deliveryId?: string;
+  backupId?: string;
 }
 
 /** A patch may set error to null: the attempt that finally succeeded clears the earlier one's error. */
@@ -68,6 +69,7 @@ function toEntity(job: JobPatch & { id: string }): JobEntity {
     // Merge updates skip absent properties, so clearing needs a value: '' reads back as no error.
     error: job.error === null ? '' : toJson(job.error),
     deliveryId: job.deliveryId,
+    backupId: job.backupId,
   } as JobEntity);
 }
 
@@ -90,6 +92,7 @@ function fromEntity(entity: JobEntity): SyncJob {
     attempt: entity.attempt,
     error: fromJson(entity.error),
     deliveryId: entity.deliveryId,
+    backupId: entity.backupId,
   });
 }
 

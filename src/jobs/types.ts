@@ -36,6 +36,8 @@ export interface SyncJob {
   attempt: number;
   error?: { code: string; message: string };
   deliveryId?: string;
+  /** The backup of files the sync would have destroyed that git cannot give back (src/sync/backup.ts). */
+  backupId?: string;
 }
 
 export const SKIPPED_PATHS_CAP = 100;

@@ -113,6 +113,7 @@ export class BackupStore {
     private readonly container: ContainerClient,
     /** WORKSPACE_BACKUP_KEEP: how many backups are kept; the oldest go first. */
     readonly keep: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -124,7 +125,8 @@ export class BackupStore {
     facts: Omit<BackupInfo, 'id' | 'createdAt'>,
     signal?: AbortSignal,
   ): Promise<BackupInfo> {
-    const info: BackupInfo = { id: newJobId(), createdAt: new Date().toISOString(), ...facts };
+    const now = this.now();
+    const info: BackupInfo = { id: newJobId(now), createdAt: new Date(now).toISOString(), ...facts };
     const upload = async () => {
       const source = zip();
       try {
@@ -182,7 +184,13 @@ export class BackupStore {
   /** Whether there was such a backup to delete. */
   async delete(id: string): Promise<boolean> {
     if (!isJobId(id)) return false;
-    return (await this.container.getBlobClient(id).deleteIfExists()).succeeded;
+    try {
+      await this.container.getBlobClient(id).delete();
+      return true;
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return false; // no such blob, or no backup was ever made
+      throw error;
+    }
   }
 
   /** Deletes every backup beyond the newest `keep`; returns their ids. */

@@ -22,6 +22,7 @@ import { redact, type GitAuth } from '../git/gitAuth.js';
 import { tryAcquireLease, type HeldLease } from '../blobLease.js';
 import { editsInFlight } from '../workspace/editLock.js';
 import { readManifest, writeManifest, type Manifest } from './manifest.js';
+import { backUpBeforeSync, type BackupStore } from './backup.js';
 import { countsOf, hasChanges, planSync } from './plan.js';
 import { lsRemoteHead } from '../git/remote.js';
 
@@ -52,6 +53,11 @@ export interface SyncDependencies {
   /** State container: the manifest blob, which is also the lease blob. */
   state: ContainerClient;
   store: WorkspaceStore;
+  /**
+   * Where files a sync would destroy that git cannot give back are copied first. Services always
+   * supply it; absent only where a test of something else builds the dependencies itself.
+   */
+  backups?: BackupStore;
   settings: SyncSettings;
   log?: SyncLogger;
 }
@@ -113,6 +119,7 @@ interface Result {
   connected?: boolean;
   /** Milliseconds per phase, for the log (and the benchmark). */
   phases?: Record<string, number>;
+  backupId?: string;
 }
 
 async function timed<T>(phases: Record<string, number>, name: string, step: () => Promise<T>): Promise<T> {
@@ -176,6 +183,36 @@ async function sync(
     const plan = planSync(checkout.tree, sameSource ? manifest : undefined, listing, {
       exclude: settings.exclude,
     });
+    // Before anything is touched: a copy of every file at risk the previous sync did not write.
+    // The first attempt's backup holds the workspace as people left it, so the job keeps that id.
+    const { backups } = deps;
+    const backup =
+      backups &&
+      (await timed(phases, 'backupMs', () =>
+        backUpBeforeSync({
+          plan,
+          manifest,
+          listing,
+          store,
+          backups,
+          reason: job.trigger,
+          jobId: job.id,
+          concurrency: settings.concurrency,
+          signal,
+          onPruneError: (error) =>
+            deps.log?.('sync.backupPruneFailed', { jobId: job.id, error: String(error) }),
+        }),
+      ));
+    const backupId = job.backupId ?? backup?.id;
+    if (backup) {
+      await deps.jobs.update(job.id, { backupId });
+      deps.log?.('sync.backedUp', {
+        jobId: job.id,
+        backupId: backup.id,
+        files: backup.files,
+        bytes: backup.bytes,
+      });
+    }
     const written = await timed(phases, 'applyMs', () =>
       applyPlan(plan, store, { concurrency: settings.concurrency, source: checkout.content, signal }),
     );
@@ -201,7 +238,7 @@ async function sync(
         deleted,
       });
     }
-    return { status: 'succeeded', commit: checkout.commit, counts, skipped: plan.skipped, phases };
+    return { status: 'succeeded', commit: checkout.commit, counts, skipped: plan.skipped, phases, backupId };
   } finally {
     await checkout.remove();
   }
@@ -323,6 +360,7 @@ export async function runSyncMessage(
       skippedPaths: result.skipped,
       skippedTotal: result.skipped?.length,
       error: result.error ?? null,
+      backupId: result.backupId,
     },
     result,
   );
