@@ -36,7 +36,12 @@ export interface Config {
   };
   /** The app's public URL (for the webhook), without a trailing slash; undefined = unknown. */
   publicBaseUrl?: string;
-  secrets: { keyVaultUrl?: string; clientId?: string };
+  secrets: {
+    keyVaultUrl?: string;
+    clientId?: string;
+    /** Without Key Vault (npm start): the 0600 JSON file that holds the secrets. */
+    localPath: string;
+  };
   auth: {
     mode: AuthMode;
     /** WEBSITE_AUTH_ENABLED=True: the platform strips and sets x-ms-client-principal. */
@@ -81,6 +86,7 @@ export const SETTING_NAMES = [
   'AUTH_MODE',
   'DEV_PRINCIPAL',
   'WORKSPACE_BACKUP_KEEP',
+  'LOCAL_SECRETS_PATH',
 ] as const;
 
 /** Every 5 minutes, at second 0 (NCRONTAB has a seconds field). */
@@ -122,6 +128,14 @@ function httpUrl(name: string, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/**
+ * The user-assigned managed identity every credential uses (storage, Key Vault, Azure Files):
+ * one identity, named once. The Functions host's own `AzureWebJobsStorage__clientId` wins.
+ */
+function identityClientId(env: Env): string | undefined {
+  return text(env, 'AzureWebJobsStorage__clientId') ?? text(env, 'AZURE_CLIENT_ID');
+}
+
 function storageConfig(env: Env): StorageConfig {
   const connectionString = text(env, 'AzureWebJobsStorage');
   if (connectionString) {
@@ -148,7 +162,7 @@ function storageConfig(env: Env): StorageConfig {
     blobUrl: service('blob'),
     queueUrl: service('queue'),
     tableUrl: service('table'),
-    clientId: text(env, `${prefix}clientId`),
+    clientId: identityClientId(env),
   };
 }
 
@@ -289,7 +303,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl: publicBaseUrl(env),
     secrets: {
       keyVaultUrl: keyVaultUrl ? httpUrl('KEY_VAULT_URL', keyVaultUrl) : undefined,
-      clientId: text(env, 'AZURE_CLIENT_ID'),
+      clientId: identityClientId(env),
+      localPath: text(env, 'LOCAL_SECRETS_PATH') ?? '.data/secrets.json',
     },
     auth: {
       mode: authMode(env, inAzure),

@@ -5,11 +5,16 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { AuditLog } from './auth/audit.js';
 import { getConfig, type Config } from './config.js';
 import { ConnectionStore } from './jobs/connectionStore.js';
+import { connectionToken } from './jobs/connect.js';
+import { ConnectionSecrets } from './jobs/connectionSecrets.js';
+import type { Connection } from './jobs/types.js';
 import { Dedupe } from './jobs/dedupe.js';
 import { JobStore } from './jobs/jobStore.js';
 import { EventQueue, SyncQueue } from './jobs/queues.js';
 import { BackupStore, backupContainerBeside } from './sync/backup.js';
 import { ensureStorage, queueClient, stateContainer, tableClient } from './jobs/storageClients.js';
+import { createGitHubApi, type GitHubApi } from './github/api.js';
+import { createSecretStore } from './secrets/createSecretStore.js';
 import { QUEUES, TABLES } from './storage-names.js';
 import { createWorkspaceStore } from './workspace/createStore.js';
 import type { WorkspaceStore } from './workspace/store.js';
@@ -27,12 +32,25 @@ export interface Services {
   store: WorkspaceStore;
   /** ZIPs of files a sync would destroy that git cannot give back (container `workspace-backups`). */
   backups: BackupStore;
+  /** The connection's token and webhook secrets (Key Vault in Azure, a 0600 file locally). */
+  secrets: ConnectionSecrets;
+  /** A GitHub REST client (GITHUB_API_URL) for a token. */
+  github(token: string): GitHubApi;
+  /** The token a connection syncs with: its own (secret store) or GITHUB_TOKEN. */
+  connectionToken(connection: Pick<Connection, 'tokenSource'> | undefined): Promise<string | undefined>;
   /** Resolves once queues, tables and the state container exist (created when missing). */
   ready: Promise<void>;
 }
 
 export function createServices(config: Config): Services {
   const { storage } = config;
+  const secrets = new ConnectionSecrets(
+    createSecretStore({
+      keyVaultUrl: config.secrets.keyVaultUrl,
+      clientId: config.secrets.clientId,
+      localPath: config.secrets.localPath,
+    }),
+  );
   return {
     config,
     jobs: new JobStore(tableClient(storage, TABLES.jobs)),
@@ -47,6 +65,9 @@ export function createServices(config: Config): Services {
     state: stateContainer(storage),
     store: createWorkspaceStore(config.workspace),
     backups: new BackupStore(backupContainerBeside(stateContainer(storage)), config.sync.backupKeep),
+    secrets,
+    github: (token) => createGitHubApi({ token, baseUrl: config.github.apiUrl }),
+    connectionToken: (connection) => connectionToken(connection, secrets, config.github.token),
     ready: ensureStorage(storage),
   };
 }

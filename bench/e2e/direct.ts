@@ -64,8 +64,10 @@ export async function createDirectSide(settings: Record<string, string>): Promis
         {
           allowLocalRepos: config.sync.allowLocalRepos,
           hosts: config.github.hosts,
-          token: config.github.token,
+          defaultToken: config.github.token,
+          publicBaseUrl: config.publicBaseUrl,
         },
+        { id: 'bench', name: 'bench' },
       );
       return (await run(job.id, 'connect', job.commitRequested!)).job;
     },

@@ -1,59 +1,197 @@
+// /api/github/connection: read (Reader), connect and disconnect (Admin), and
+// /api/github/connection/rotate-secret (Admin). Behaviour lives in src/jobs/connect.ts.
+
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { fullName } from '../github/repository.js';
-import { connectRepository } from '../jobs/connect.js';
-import type { Connection } from '../jobs/types.js';
-import { getServices } from '../services.js';
+import { isLeased } from '../blobLease.js';
+import { getConfig } from '../config.js';
+import { fullName, tokenFor } from '../github/repository.js';
+import {
+  connectionToken,
+  connectRepository,
+  disconnectRepository,
+  rotateWebhookSecret,
+  type ConnectDeps,
+  type ConnectSettings,
+} from '../jobs/connect.js';
+import type { Connection, ConnectionWebhook } from '../jobs/types.js';
+import { getServices, type Services } from '../services.js';
+import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
+import { editsInFlight } from '../workspace/editLock.js';
+import { audited } from './audited.js';
+import { authLevelFor, authorized } from './authorize.js';
 import { readJsonObject } from './body.js';
 import { errorResponse, json, toErrorResponse } from './http.js';
 
-function view(connection: Connection) {
-  return { ...connection, fullName: fullName(connection.repositoryUrl) };
+const EDIT_WAIT_MS = 30_000;
+
+function settingsOf(services: Services): ConnectSettings {
+  const { config } = services;
+  return {
+    hosts: config.github.hosts,
+    allowLocalRepos: config.sync.allowLocalRepos,
+    defaultToken: config.github.token,
+    publicBaseUrl: config.publicBaseUrl,
+  };
 }
 
-export async function githubConnection(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
+function depsOf(services: Services): ConnectDeps {
+  return {
+    ...services,
+    async waitForEdits() {
+      for (const deadline = Date.now() + EDIT_WAIT_MS; Date.now() < deadline;) {
+        if (!(await editsInFlight(services.state))) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+  };
+}
+
+/** What GitHub says of the app's hook, read at most once a minute. */
+const hookCache = new Map<number, { at: number; value: Promise<Partial<ConnectionWebhook> & object> }>();
+const HOOK_CACHE_MS = 60_000;
+
+async function liveWebhook(services: Services, connection: Connection) {
+  const hook = connection.webhook;
+  if (!hook || hook.status === 'manual' || hook.id === undefined) return hook;
+  let cached = hookCache.get(hook.id);
+  if (!cached || Date.now() - cached.at > HOOK_CACHE_MS) {
+    const token = tokenFor(
+      connection.repositoryUrl,
+      await connectionToken(connection, services.secrets, services.config.github.token),
+      services.config.github.hosts,
+    );
+    const [owner, repo] = fullName(connection.repositoryUrl)!.split('/') as [string, string];
+    const value = token
+      ? services
+          .github(token)
+          .getHookStatus(owner, repo, hook.id)
+          .then(
+            (found) =>
+              found
+                ? {
+                    status: (found.lastResponse.code ?? 200) >= 400 || !found.active ? 'failing' : 'active',
+                    lastResponse: found.lastResponse,
+                  }
+                : { status: 'missing' },
+            (error: unknown) => ({
+              lastResponse: { code: null, status: 'unknown', message: (error as Error).message },
+            }),
+          )
+      : Promise.resolve({});
+    cached = { at: Date.now(), value: value as Promise<Partial<ConnectionWebhook> & object> };
+    hookCache.set(hook.id, cached);
+  }
+  return { ...hook, ...(await cached.value) };
+}
+
+async function view(services: Services, connection: Connection) {
+  const { tokenSource, tokenExpiresAt, ...rest } = connection;
+  return {
+    ...rest,
+    fullName: fullName(connection.repositoryUrl),
+    token: tokenSource ? { source: tokenSource, expiresAt: tokenExpiresAt } : undefined,
+    webhook: connection.enabled ? await liveWebhook(services, connection) : undefined,
+  };
+}
+
+const read = authorized('Workspace.Reader', async (_request, context) => {
   try {
     const services = await getServices();
-    if (request.method === 'GET') {
-      const connection = await services.connections.get();
-      return connection
-        ? json(200, view(connection))
-        : errorResponse(404, 'NOT_CONNECTED', 'No repository is connected');
-    }
-    if (request.method === 'DELETE') {
-      const connection = await services.connections.disconnect();
-      context.log('Repository disconnected', {
-        repository: connection && fullName(connection.repositoryUrl),
-      });
-      return connection
-        ? json(200, view(connection))
-        : errorResponse(404, 'NOT_CONNECTED', 'No repository is connected');
-    }
-    const { connection, job } = await connectRepository(services, await readJsonObject(request), {
-      allowLocalRepos: services.config.sync.allowLocalRepos,
-      hosts: services.config.github.hosts,
-      token: services.config.github.token,
-    });
-    context.log('Repository connected', {
-      repository: fullName(connection.repositoryUrl),
-      branch: connection.branch,
-      jobId: job.id,
-    });
+    const connection = await services.connections.get();
+    return connection
+      ? json(200, await view(services, connection))
+      : errorResponse(404, 'NOT_CONNECTED', 'No repository is connected');
+  } catch (error) {
+    return toErrorResponse(error, context);
+  }
+});
+
+const connect = authorized('Workspace.Admin', async (request, context, actor) => {
+  try {
+    const services = await getServices();
+    const body = await readJsonObject(request);
+    const target = typeof body.repositoryUrl === 'string' ? body.repositoryUrl.slice(0, 500) : '';
+    const by = { id: actor.id, name: actor.name };
+    const { connection, job } = await audited(
+      services.audit,
+      context,
+      {
+        actor,
+        action: 'connection.connect',
+        target,
+        details: (r) => ({ jobId: r.job.id, branch: r.connection.branch }),
+      },
+      () => connectRepository(depsOf(services), body, settingsOf(services), by),
+    );
+    context.log('Repository connected', { repository: fullName(connection.repositoryUrl), jobId: job.id });
     return json(
       202,
-      { jobId: job.id, connection: view(connection) },
+      { jobId: job.id, connection: await view(services, connection) },
       { Location: `/api/sync/jobs/${job.id}` },
     );
   } catch (error) {
     return toErrorResponse(error, context);
   }
+});
+
+const disconnect = authorized('Workspace.Admin', async (_request, context, actor) => {
+  try {
+    const services = await getServices();
+    const target = (await services.connections.get())?.repositoryUrl ?? '';
+    const result = await audited(
+      services.audit,
+      context,
+      { actor, action: 'connection.disconnect', target },
+      () => disconnectRepository(depsOf(services), settingsOf(services), { id: actor.id, name: actor.name }),
+    );
+    // A sync that is running finishes its tree first; edits are refused (SYNC_IN_PROGRESS) until then.
+    const syncRunning = await isLeased(services.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB));
+    return json(syncRunning ? 202 : 200, {
+      ...(await view(services, result.connection)),
+      ...result,
+      connection: undefined,
+      syncRunning,
+    });
+  } catch (error) {
+    return toErrorResponse(error, context);
+  }
+});
+
+export const rotateSecret = authorized('Workspace.Admin', async (_request, context, actor) => {
+  try {
+    const services = await getServices();
+    const target = (await services.connections.get())?.repositoryUrl ?? '';
+    const result = await audited(
+      services.audit,
+      context,
+      { actor, action: 'connection.rotate-secret', target },
+      () => rotateWebhookSecret(depsOf(services), settingsOf(services), { id: actor.id, name: actor.name }),
+    );
+    return json(200, result);
+  } catch (error) {
+    return toErrorResponse(error, context);
+  }
+});
+
+const BY_METHOD: Record<string, typeof read> = { GET: read, PUT: connect, DELETE: disconnect };
+
+export function githubConnection(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return BY_METHOD[request.method]!(request, context) as Promise<HttpResponseInit>;
 }
 
+const authLevel = authLevelFor(getConfig().auth.mode);
 app.http('githubConnection', {
   route: 'github/connection',
   methods: ['GET', 'PUT', 'DELETE'],
-  authLevel: 'function',
+  authLevel,
   handler: githubConnection,
+});
+app.http('rotateWebhookSecret', {
+  route: 'github/connection/rotate-secret',
+  methods: ['POST'],
+  authLevel,
+  handler: rotateSecret,
 });

@@ -18,13 +18,24 @@ export async function githubWebhook(
 ): Promise<HttpResponseInit> {
   try {
     const services = await getServices();
-    const secret = services.config.github.webhookSecret;
-    if (!secret) {
-      context.error('Webhook rejected: GITHUB_WEBHOOK_SECRET is not configured');
+    const { secrets } = services;
+    const setting = services.config.github.webhookSecret;
+    const candidates = (list: string[] | undefined) => (list ? [...list, ...(setting ? [setting] : [])] : []);
+    let known = candidates(await secrets.verifyingSecrets());
+    if (known.length === 0) {
+      context.error(
+        'Webhook rejected: no webhook secret is configured (connect a repository, or set GITHUB_WEBHOOK_SECRET)',
+      );
       return errorResponse(500, 'WEBHOOK_SECRET_NOT_CONFIGURED', 'The webhook secret is not configured');
     }
     const { body, release } = await readGatedBody(request, MAX_WEBHOOK_BODY, unverifiedBodies);
-    const verified = verify(secret, body, request.headers.get('x-hub-signature-256'));
+    const signature = request.headers.get('x-hub-signature-256');
+    let verified = known.some((secret) => verify(secret, body, signature));
+    if (!verified && signature) {
+      // Another instance may have rotated the secret: read it again (rate-limited).
+      known = candidates(await secrets.refetchAfterMismatch());
+      verified = known.some((secret) => verify(secret, body, signature));
+    }
     release();
     if (!verified) {
       context.warn('Webhook rejected: signature missing or invalid');

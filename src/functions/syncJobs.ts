@@ -1,21 +1,27 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
+import { getConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { requestSync } from '../jobs/connect.js';
 import { getServices } from '../services.js';
+import { audited } from './audited.js';
+import { authLevelFor, authorized } from './authorize.js';
 import { errorResponse, json, toErrorResponse } from './http.js';
 
-export async function startSync(
-  _request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
+export const startSync = authorized('Workspace.Admin', async (_request, context, actor) => {
   try {
-    const job = await requestSync(await getServices());
+    const services = await getServices();
+    const job = await audited(
+      services.audit,
+      context,
+      { actor, action: 'sync.request', target: 'workspace', details: (j) => ({ jobId: j.id }) },
+      () => requestSync(services, { id: actor.id, name: actor.name }),
+    );
     context.log('Manual sync queued', { jobId: job.id });
     return json(202, { jobId: job.id }, { Location: `/api/sync/jobs/${job.id}` });
   } catch (error) {
     return toErrorResponse(error, context);
   }
-}
+});
 
 function parseTop(raw: string | null): number {
   if (raw === null) return 20;
@@ -26,10 +32,7 @@ function parseTop(raw: string | null): number {
   return top;
 }
 
-export async function listSyncJobs(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
+export const listSyncJobs = authorized('Workspace.Reader', async (request, context) => {
   try {
     const top = parseTop(request.query.get('top'));
     const token = request.query.get('continuationToken') ?? undefined;
@@ -38,30 +41,28 @@ export async function listSyncJobs(
   } catch (error) {
     return toErrorResponse(error, context);
   }
-}
+});
 
-export async function getSyncJob(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
+export const getSyncJob = authorized('Workspace.Reader', async (request, context) => {
   try {
     const job = await (await getServices()).jobs.get(request.params.id ?? '');
     return job ? json(200, job) : errorResponse(404, 'JOB_NOT_FOUND', 'No such job');
   } catch (error) {
     return toErrorResponse(error, context);
   }
-}
+});
 
-app.http('startSync', { route: 'sync', methods: ['POST'], authLevel: 'function', handler: startSync });
+const authLevel = authLevelFor(getConfig().auth.mode);
+app.http('startSync', { route: 'sync', methods: ['POST'], authLevel, handler: startSync });
 app.http('listSyncJobs', {
   route: 'sync/jobs',
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel,
   handler: listSyncJobs,
 });
 app.http('getSyncJob', {
   route: 'sync/jobs/{id}',
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel,
   handler: getSyncJob,
 });

@@ -5,44 +5,63 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { AppError } from '../errors.js';
-import { getServices } from '../services.js';
+import { getConfig } from '../config.js';
+import type { ActorRef } from '../jobs/types.js';
+import { getServices, type Services } from '../services.js';
 import { parseEtagCondition } from '../workspace/conditional.js';
 import { contentTypeFor } from '../workspace/contentType.js';
 import { BlobEditLocks } from '../workspace/editLock.js';
 import { deletePath, readPath, writeFile, type FilesDeps } from '../workspace/files.js';
 import { parseWorkspacePath } from '../workspace/paths.js';
 import type { Entry } from '../workspace/store.js';
+import { audited } from './audited.js';
+import { authLevelFor, authorized } from './authorize.js';
 import { json, toErrorResponse } from './http.js';
 
-export async function workspaceFiles(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
+async function filesDeps(): Promise<FilesDeps & Pick<Services, 'audit'>> {
+  const services = await getServices();
+  return { ...services, locks: new BlobEditLocks(services.state) };
+}
+
+const read = authorized('Workspace.Reader', async (request, context) => {
   try {
-    const path = parseWorkspacePath(request.params.path);
-    const services = await getServices();
-    const deps: FilesDeps = { ...services, locks: new BlobEditLocks(services.state) };
-    switch (request.method) {
-      case 'PUT':
-        return await put(deps, path, request);
-      case 'DELETE':
-        await deletePath(deps, path, {
-          ifMatch: parseEtagCondition(request.headers.get('if-match')),
-          recursive: isTrue(request.query.get('recursive')),
-        });
-        return { status: 204 };
-      default:
-        return await get(deps, path, request);
-    }
+    return await get(await filesDeps(), parseWorkspacePath(request.params.path), request);
   } catch (error) {
     return toErrorResponse(error, context);
   }
+});
+
+const change = authorized('Workspace.Editor', async (request, context, actor) => {
+  try {
+    const path = parseWorkspacePath(request.params.path);
+    const deps = await filesDeps();
+    const by = { id: actor.id, name: actor.name };
+    if (request.method === 'PUT') {
+      return await audited(deps.audit, context, { actor, action: 'file.write', target: path }, () =>
+        put(deps, path, request, by),
+      );
+    }
+    return await audited(deps.audit, context, { actor, action: 'file.delete', target: path }, async () => {
+      await deletePath(deps, path, {
+        ifMatch: parseEtagCondition(request.headers.get('if-match')),
+        recursive: isTrue(request.query.get('recursive')),
+        by,
+      });
+      return { status: 204 };
+    });
+  } catch (error) {
+    return toErrorResponse(error, context);
+  }
+});
+
+export function workspaceFiles(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return (request.method === 'GET' ? read : change)(request, context) as Promise<HttpResponseInit>;
 }
 
 app.http('workspaceFiles', {
   route: 'workspace/files/{*path}',
   methods: ['GET', 'PUT', 'DELETE'],
-  authLevel: 'function',
+  authLevel: authLevelFor(getConfig().auth.mode),
   handler: workspaceFiles,
 });
 
@@ -74,8 +93,14 @@ async function get(deps: FilesDeps, path: string, request: HttpRequest): Promise
   };
 }
 
-async function put(deps: FilesDeps, path: string, request: HttpRequest): Promise<HttpResponseInit> {
+async function put(
+  deps: FilesDeps,
+  path: string,
+  request: HttpRequest,
+  by: ActorRef,
+): Promise<HttpResponseInit> {
   const { entry, created } = await writeFile(deps, path, requestBody(request), {
+    by,
     contentLength: contentLength(request),
     ifMatch: parseEtagCondition(request.headers.get('if-match')),
     ifNoneMatch: parseEtagCondition(request.headers.get('if-none-match')),

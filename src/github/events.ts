@@ -2,16 +2,20 @@
 
 import { AppError } from '../errors.js';
 
-export type Delivery =
+/** What a verified webhook delivery asks of the app. */
+export type WebhookEvent =
   | { kind: 'ping' }
   | { kind: 'ignored'; reason: string }
   | {
       kind: 'push';
       branch: string;
-      before: string;
       after: string;
       repositoryFullName: string;
+      /** The GitHub login that pushed (`sender.login`), for the job's requestedBy. */
+      sender?: string;
     };
+
+export type PushEvent = Extract<WebhookEvent, { kind: 'push' }>;
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const ZERO_SHA = /^0+$/;
@@ -46,13 +50,13 @@ function stringField(payload: Record<string, unknown>, name: string): string {
   return value;
 }
 
-export function classifyDelivery(event: string | null, payload: Record<string, unknown>): Delivery {
+export function classifyDelivery(event: string | null, payload: Record<string, unknown>): WebhookEvent {
   if (event === 'ping') return { kind: 'ping' };
   if (event !== 'push') return { kind: 'ignored', reason: `event "${event ?? '(none)'}" is not handled` };
 
   const ref = stringField(payload, 'ref');
   const after = stringField(payload, 'after').toLowerCase();
-  const before = typeof payload.before === 'string' ? payload.before.toLowerCase() : '';
+  const sender = (payload.sender as Record<string, unknown> | undefined)?.login;
   const repository = payload.repository as Record<string, unknown> | undefined;
   const fullName = repository && typeof repository === 'object' ? repository.full_name : undefined;
   if (typeof fullName !== 'string' || fullName === '')
@@ -71,8 +75,8 @@ export function classifyDelivery(event: string | null, payload: Record<string, u
   return {
     kind: 'push',
     branch: ref.slice('refs/heads/'.length),
-    before,
     after,
     repositoryFullName: fullName,
+    sender: typeof sender === 'string' && sender !== '' ? sender.slice(0, 100) : undefined,
   };
 }

@@ -1,14 +1,40 @@
 // The one connection record: which repository and branch the workspace follows.
 
 import type { TableClient } from '@azure/data-tables';
-import { compact } from './entities.js';
-import type { Connection } from './types.js';
+import { compact, fromJson, toJson } from './entities.js';
+import type { ActorRef, Connection, ConnectionWebhook } from './types.js';
 import { WORKSPACE_ID } from '../storage-names.js';
 import { httpStatusOf } from '../azureStorage.js';
 
 const PARTITION = 'connection';
 
-type ConnectionEntity = Connection & { partitionKey: string; rowKey: string };
+/** Nested fields are stored as JSON strings (Table Storage entities are flat). */
+type ConnectionEntity = Omit<Connection, 'createdBy' | 'updatedBy' | 'webhook'> & {
+  partitionKey: string;
+  rowKey: string;
+  createdBy?: string;
+  updatedBy?: string;
+  webhook?: string;
+};
+
+/** What a connect stores beside the repository and branch (never a secret). */
+export interface ConnectDetails {
+  by?: ActorRef;
+  tokenSource?: Connection['tokenSource'];
+  tokenExpiresAt?: string;
+  webhook?: ConnectionWebhook;
+}
+
+function toEntity(connection: Connection): ConnectionEntity {
+  return compact({
+    ...connection,
+    partitionKey: PARTITION,
+    rowKey: WORKSPACE_ID,
+    createdBy: toJson(connection.createdBy),
+    updatedBy: toJson(connection.updatedBy),
+    webhook: toJson(connection.webhook),
+  });
+}
 
 export type SyncOutcome = Pick<
   Connection,
@@ -62,6 +88,11 @@ export class ConnectionStore {
         lastSyncDurationMs: fields.lastSyncDurationMs,
         lastSyncStatus: fields.lastSyncStatus,
         lastSyncError: fields.lastSyncError || undefined,
+        createdBy: fromJson<ActorRef>(fields.createdBy),
+        updatedBy: fromJson<ActorRef>(fields.updatedBy),
+        tokenSource: fields.tokenSource || undefined,
+        tokenExpiresAt: fields.tokenExpiresAt || undefined,
+        webhook: fromJson<ConnectionWebhook>(fields.webhook),
       });
     } catch (error) {
       if (httpStatusOf(error) === 404) return undefined;
@@ -70,35 +101,54 @@ export class ConnectionStore {
   }
 
   /** Connects (or reconnects) the workspace; a new repository or branch forgets the last synced commit. */
-  async connect(repositoryUrl: string, branch: string): Promise<Connection> {
+  async connect(repositoryUrl: string, branch: string, details: ConnectDetails = {}): Promise<Connection> {
     const now = new Date().toISOString();
     const existing = await this.get();
     const same = existing?.repositoryUrl === repositoryUrl && existing.branch === branch;
+    // A new repository or branch is a new connection: new creator, no last-sync history.
+    const kept = same && existing.enabled ? existing : undefined;
     const connection: Connection = {
       ...(same ? existing : {}),
       repositoryUrl,
       branch,
       enabled: true,
-      createdAt: existing?.createdAt ?? now,
+      createdAt: kept?.createdAt ?? now,
+      createdBy: kept ? kept.createdBy : details.by,
       updatedAt: now,
+      updatedBy: details.by,
+      tokenSource: details.tokenSource,
+      tokenExpiresAt: details.tokenExpiresAt,
+      webhook: details.webhook,
     };
-    await this.table.upsertEntity(
-      { partitionKey: PARTITION, rowKey: WORKSPACE_ID, ...connection },
-      'Replace',
-    );
+    await this.table.upsertEntity(toEntity(connection), 'Replace');
     this.#recent = undefined;
     return connection;
   }
 
-  /** Stops syncing and allows editing again; the record (and its history) stays. */
-  async disconnect(): Promise<Connection | undefined> {
+  /** Replaces the stored record's fields (the webhook after a rotation, say); undefined when none. */
+  async update(patch: Partial<Connection>): Promise<Connection | undefined> {
+    const existing = await this.getStored();
+    if (!existing) return undefined;
+    const connection = { ...existing, ...patch, updatedAt: new Date().toISOString() };
+    await this.table.upsertEntity(toEntity(connection), 'Replace');
+    this.#recent = undefined;
+    return connection;
+  }
+
+  /** Stops syncing and allows editing again; the record (and its history) stays, without a webhook. */
+  async disconnect(by?: ActorRef): Promise<Connection | undefined> {
     const existing = await this.get();
     if (!existing) return undefined;
-    const connection = { ...existing, enabled: false, updatedAt: new Date().toISOString() };
-    await this.table.upsertEntity(
-      { partitionKey: PARTITION, rowKey: WORKSPACE_ID, ...connection },
-      'Replace',
-    );
+    const connection: Connection = {
+      ...existing,
+      enabled: false,
+      webhook: undefined,
+      tokenSource: undefined,
+      tokenExpiresAt: undefined,
+      updatedAt: new Date().toISOString(),
+      updatedBy: by,
+    };
+    await this.table.upsertEntity(toEntity(connection), 'Replace');
     this.#recent = undefined;
     return connection;
   }

@@ -2,12 +2,12 @@
 // Only storage work happens here — no git — so a webhook answers well inside GitHub's 10 s.
 
 import { sameRepository } from '../github/repository.js';
-import type { Delivery } from '../github/events.js';
+import type { PushEvent } from '../github/events.js';
 import type { ConnectionStore } from './connectionStore.js';
 import type { Dedupe, Marker } from './dedupe.js';
 import { newJobId, type JobStore } from './jobStore.js';
 import type { SyncQueue } from './queues.js';
-import type { Connection, JobTrigger, SyncJob } from './types.js';
+import type { ActorRef, Connection, JobTrigger, SyncJob } from './types.js';
 import { httpStatusOf } from '../azureStorage.js';
 
 export interface IntakeDeps {
@@ -27,7 +27,7 @@ export async function queueJob(
   deps: Pick<IntakeDeps, 'jobs' | 'syncQueue'>,
   connection: Pick<Connection, 'repositoryUrl' | 'branch'>,
   trigger: JobTrigger,
-  extra: { id?: string; commitRequested?: string; deliveryId?: string } = {},
+  extra: { id?: string; commitRequested?: string; deliveryId?: string; requestedBy?: ActorRef } = {},
 ): Promise<SyncJob> {
   const job = await deps.jobs.create({
     ...extra,
@@ -82,7 +82,7 @@ export const WEBHOOK_CONNECTION_MAX_AGE_MS = 5_000;
 
 export async function acceptPush(
   deps: IntakeDeps,
-  push: Extract<Delivery, { kind: 'push' }>,
+  push: PushEvent,
   deliveryId: string | undefined,
 ): Promise<PushOutcome> {
   const connection = await deps.connections.getRecent(WEBHOOK_CONNECTION_MAX_AGE_MS);
@@ -110,6 +110,7 @@ export async function acceptPush(
     branch: connection!.branch,
     commitRequested: push.after,
     deliveryId,
+    requestedBy: push.sender ? { id: `github:${push.sender}`, name: push.sender } : undefined,
   };
   try {
     // The common case: the job and its markers in one transaction (all or nothing).
@@ -134,7 +135,7 @@ export async function acceptPush(
   return { kind: 'queued', jobId: job.id };
 }
 
-function ignoreReason(connection: Connection | undefined, push: Extract<Delivery, { kind: 'push' }>) {
+function ignoreReason(connection: Connection | undefined, push: PushEvent) {
   if (!connection?.enabled) return 'no repository is connected';
   if (!sameRepository(connection.repositoryUrl, push.repositoryFullName))
     return 'push is for another repository';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { AppError } from '../errors.js';
 import { boundedJsonArray, compact, fromJson, toJson } from './entities.js';
-import { SKIPPED_PATHS_CAP, type JobTrigger, type SyncJob } from './types.js';
+import { SKIPPED_PATHS_CAP, type ActorRef, type JobTrigger, type SyncJob } from './types.js';
 import { httpStatusOf } from '../azureStorage.js';
 
 /** Jobs and the dedupe markers that name them share one partition, so both go in one transaction. */
@@ -42,6 +42,7 @@ interface JobEntity {
   attempt: number;
   error?: string;
   deliveryId?: string;
+  requestedBy?: string;
   backupId?: string;
 }
 
@@ -69,6 +70,7 @@ function toEntity(job: JobPatch & { id: string }): JobEntity {
     // Merge updates skip absent properties, so clearing needs a value: '' reads back as no error.
     error: job.error === null ? '' : toJson(job.error),
     deliveryId: job.deliveryId,
+    requestedBy: toJson(job.requestedBy),
     backupId: job.backupId,
   } as JobEntity);
 }
@@ -92,6 +94,7 @@ function fromEntity(entity: JobEntity): SyncJob {
     attempt: entity.attempt,
     error: fromJson(entity.error),
     deliveryId: entity.deliveryId,
+    requestedBy: fromJson(entity.requestedBy),
     backupId: entity.backupId,
   });
 }
@@ -103,6 +106,7 @@ export interface NewJob {
   branch: string;
   commitRequested?: string;
   deliveryId?: string;
+  requestedBy?: ActorRef;
 }
 
 export interface UnfinishedJob {

@@ -38,9 +38,27 @@ export interface SyncJob {
   deliveryId?: string;
   /** The backup of files the sync would have destroyed that git cannot give back (src/sync/backup.ts). */
   backupId?: string;
+  /** Who asked: the signed-in user (connect, manual), or the GitHub sender's login (push). */
+  requestedBy?: ActorRef;
 }
 
 export const SKIPPED_PATHS_CAP = 100;
+
+/** Who did something: the signed-in user (or key, or GitHub sender), never a secret. */
+export interface ActorRef {
+  id: string;
+  name: string;
+}
+
+/** The repository webhook as the app manages it. */
+export interface ConnectionWebhook {
+  /** active: made by the app; manual: must be made by hand (see `instructions`); missing/failing: read from GitHub. */
+  status: 'active' | 'manual' | 'missing' | 'failing';
+  id?: number;
+  url?: string;
+  /** For `manual`: why, and exactly what to create. */
+  instructions?: string;
+}
 
 export interface Connection {
   repositoryUrl: string;
@@ -49,6 +67,13 @@ export interface Connection {
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
+  createdBy?: ActorRef;
+  updatedBy?: ActorRef;
+  /** Where the token comes from: given at connect time (secret store) or GITHUB_TOKEN; none for public repos. */
+  tokenSource?: 'connection' | 'setting';
+  /** When GitHub says the token expires (ISO 8601). */
+  tokenExpiresAt?: string;
+  webhook?: ConnectionWebhook;
   lastSyncCommit?: string;
   lastSyncTime?: string;
   lastSyncDurationMs?: number;
@@ -65,5 +90,14 @@ export interface SyncMessage {
 
 /** Messages on `workspace-events`, so the workflow engine reloads. */
 export type WorkspaceEvent =
-  | { type: 'synced'; jobId: string; commit: string; added: number; updated: number; deleted: number }
-  | { type: 'edited'; path: string; action: 'write' | 'delete' };
+  | {
+      type: 'synced';
+      jobId: string;
+      commit: string;
+      added: number;
+      updated: number;
+      deleted: number;
+      /** Who asked for the sync (requestedBy of the job), when known. */
+      by?: ActorRef;
+    }
+  | { type: 'edited'; path: string; action: 'write' | 'delete'; by?: ActorRef };

@@ -15,7 +15,7 @@ import type { WorkspaceStore } from '../workspace/store.js';
 import { walkAll } from './listing.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { hasChanges, planSync } from './plan.js';
-import type { SyncSettings } from './runJob.js';
+import type { SyncDependencies, SyncSettings } from './runJob.js';
 
 export interface PollDeps {
   connections: Pick<ConnectionStore, 'get'>;
@@ -24,6 +24,7 @@ export interface PollDeps {
   state: ContainerClient;
   store: WorkspaceStore;
   settings: Pick<SyncSettings, 'token' | 'hosts' | 'allowLocalRepos' | 'exclude'>;
+  connectionToken?: SyncDependencies['connectionToken'];
 }
 
 export type PollResult =
@@ -41,7 +42,8 @@ export async function pollRepository(deps: PollDeps): Promise<PollResult> {
   const connection = await deps.connections.get();
   if (!connection?.enabled) return { kind: 'not-connected' };
   const url = validateRepositoryUrl(connection.repositoryUrl, deps.settings);
-  const auth = { token: tokenFor(url, deps.settings.token, deps.settings.hosts) };
+  const token = (await deps.connectionToken?.(connection)) ?? deps.settings.token;
+  const auth = { token: tokenFor(url, token, deps.settings.hosts) };
   const head = await lsRemoteHead(url, connection.branch, auth);
   if (!head) return { kind: 'up-to-date', head: '' }; // a deleted branch: the workspace is kept
   const manifest = await readManifest(deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB));

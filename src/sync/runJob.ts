@@ -10,7 +10,7 @@ import type { ConnectionStore } from '../jobs/connectionStore.js';
 import type { JobPatch, JobStore } from '../jobs/jobStore.js';
 import type { EventQueue, SyncQueue } from '../jobs/queues.js';
 import { ABANDONED } from '../jobs/sweep.js';
-import type { JobCounts, SyncJob, SyncMessage } from '../jobs/types.js';
+import type { Connection, JobCounts, SyncJob, SyncMessage } from '../jobs/types.js';
 import { tokenFor, validateRepositoryUrl } from '../github/repository.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import type { WorkspaceStore } from '../workspace/store.js';
@@ -59,10 +59,12 @@ export interface SyncDependencies {
    */
   backups?: BackupStore;
   settings: SyncSettings;
+  /** The connection's own token (given at connect time) when it has one; settings.token otherwise. */
+  connectionToken?(connection: Pick<Connection, 'tokenSource'>): Promise<string | undefined>;
   log?: SyncLogger;
 }
 
-export interface Delivery {
+export interface QueueDelivery {
   /** How many times the queue has handed this message out, this time included. */
   dequeueCount: number;
   /** host.json's maxDequeueCount: the last delivery before the poison queue. */
@@ -152,7 +154,8 @@ async function sync(
   }
   // The configured repository, never anything a message or payload named.
   const url = validateRepositoryUrl(source.repositoryUrl, settings);
-  const auth: GitAuth = { token: tokenFor(url, settings.token, settings.hosts) };
+  const token = (await deps.connectionToken?.(source as Partial<Connection>)) ?? settings.token;
+  const auth: GitAuth = { token: tokenFor(url, token, settings.hosts) };
   const { branch } = source;
 
   const phases: Record<string, number> = {};
@@ -278,7 +281,7 @@ async function acquireWorkspace(deps: SyncDependencies): Promise<HeldLease | und
 export async function runSyncMessage(
   raw: unknown,
   deps: SyncDependencies,
-  delivery: Delivery,
+  delivery: QueueDelivery,
 ): Promise<SyncOutcome> {
   const log = deps.log ?? (() => undefined);
   const message = parseSyncMessage(raw);

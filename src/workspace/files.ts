@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import { fullName } from '../github/repository.js';
-import type { Connection, WorkspaceEvent } from '../jobs/types.js';
+import type { ActorRef, Connection, WorkspaceEvent } from '../jobs/types.js';
 import {
   ifMatchHolds,
   noneMatchFails,
@@ -75,6 +75,8 @@ export async function readPath(
 }
 
 export interface WriteRequest {
+  /** Who writes: carried on the workspace event. */
+  by?: ActorRef;
   /** Declared Content-Length, when the client sent one. */
   contentLength?: number;
   ifMatch?: EtagCondition;
@@ -110,11 +112,12 @@ export async function writeFile(
       throw limit.exceeded ? tooLarge() : error;
     }
   });
-  await deps.events.publish({ type: 'edited', path, action: 'write' });
+  await deps.events.publish({ type: 'edited', path, action: 'write', by: request.by });
   return result;
 }
 
 export interface DeleteRequest {
+  by?: ActorRef;
   ifMatch?: EtagCondition;
   recursive?: boolean;
 }
@@ -141,7 +144,7 @@ export async function deletePath(deps: FilesDeps, path: string, request: DeleteR
       throw error;
     }
   });
-  await deps.events.publish({ type: 'edited', path, action: 'delete' });
+  await deps.events.publish({ type: 'edited', path, action: 'delete', by: request.by });
 }
 
 /** 403 while a GitHub connection is enabled: the branch owns the workspace then. */

@@ -3,18 +3,25 @@ import { QueueClient } from '@azure/storage-queue';
 import { startHarness, type Harness } from '../support/appHarness.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
+import { startGitHubFake, type GitHubFake } from '../support/github-fake/index.js';
 
 const TOKEN = 'ghp_connectionTestToken123';
 let harness: Harness;
 let git: GitHttpServer;
 let repo: TestRepo;
+let github: GitHubFake;
 let fns: typeof import('../../src/functions/githubConnection.js') &
   typeof import('../../src/functions/syncJobs.js');
 
 beforeAll(async () => {
   git = await startGitHttpServer({ token: TOKEN });
   repo = await createTestRepo(git.root, 'acme/site');
+  // The repository's host is on GITHUB_HOSTS, so the app asks the GitHub API about it first.
+  github = await startGitHubFake();
+  github.addRepository('acme/site');
+  github.addToken(TOKEN);
   harness = await startHarness({
+    GITHUB_API_URL: github.url,
     GITHUB_TOKEN: TOKEN,
     GITHUB_HOSTS: 'github.com,127.0.0.1',
     SYNC_ALLOW_LOCAL_REPOS: 'true',
@@ -28,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.stop();
   await git?.stop();
+  await github?.stop();
 });
 beforeEach(async () => {
   await new QueueClient(harness.azurite.connectionString, 'workspace-sync').clearMessages();
@@ -96,6 +104,11 @@ describe('connection API', () => {
   });
 
   it('answers 422 with the git error, token redacted, for an unreachable repository', async () => {
+    // GitHub's API does not know it: refused before git is asked.
+    const unknown = await connection('PUT', { repositoryUrl: git.repoUrl('acme/missing'), branch: 'main' });
+    expect(unknown).toMatchObject({ status: 422, body: { error: { code: 'REPOSITORY_NOT_FOUND' } } });
+    // The API knows it but git cannot reach it.
+    github.addRepository('acme/missing');
     const res = await connection('PUT', { repositoryUrl: git.repoUrl('acme/missing'), branch: 'main' });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('REPOSITORY_UNREACHABLE');

@@ -30,6 +30,6 @@ it('answers 500 WEBHOOK_SECRET_NOT_CONFIGURED and logs it when the secret is mis
   );
   expect(response.status).toBe(500);
   expect(response.jsonBody).toMatchObject({ error: { code: 'WEBHOOK_SECRET_NOT_CONFIGURED' } });
-  expect(harness.logs.join('\n')).toContain('GITHUB_WEBHOOK_SECRET is not configured');
+  expect(harness.logs.join('\n')).toContain('no webhook secret is configured');
   expect(await harness.queueMessages('workspace-sync')).toEqual([]);
 });

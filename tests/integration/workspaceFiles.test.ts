@@ -246,8 +246,14 @@ describe('edits', () => {
     await put('events/a.txt', 'b'); // 428: no message
     await call({ method: 'DELETE', path: 'events', query: { recursive: 'true' } });
     expect(await events.all()).toEqual([
-      { type: 'edited', path: 'events/a.txt', action: 'write' },
-      { type: 'edited', path: 'events', action: 'delete' },
+      // `by` is who made the change: with function keys, the key (issue 12: events carry `by`).
+      {
+        type: 'edited',
+        path: 'events/a.txt',
+        action: 'write',
+        by: { id: 'function-key', name: 'function key' },
+      },
+      { type: 'edited', path: 'events', action: 'delete', by: { id: 'function-key', name: 'function key' } },
     ]);
   });
 

@@ -29,6 +29,8 @@ export async function startHarness(settings: Record<string, string> = {}): Promi
     AzureWebJobsStorage: azurite.connectionString,
     WORKSPACE_BACKEND: 'local',
     WORKSPACE_PATH: workspace,
+    // Each test file its own secret store (the default is .data/secrets.json in the checkout).
+    LOCAL_SECRETS_PATH: `${workspace}.secrets.json`,
     ...settings,
   });
   await ensureStorage({ kind: 'connectionString', connectionString: azurite.connectionString });
@@ -56,6 +58,7 @@ export async function startHarness(settings: Record<string, string> = {}): Promi
     async stop() {
       await azurite.stop();
       await rm(workspace, { recursive: true, force: true });
+      await rm(`${workspace}.secrets.json`, { force: true });
     },
   };
 }

@@ -54,9 +54,16 @@ describe('classifyDelivery', () => {
     expect(classifyDelivery('push', push({ ref: 'refs/heads/feature/ünïcode-✓' }))).toEqual({
       kind: 'push',
       branch: 'feature/ünïcode-✓',
-      before: 'b'.repeat(40),
       after: SHA,
       repositoryFullName: 'Org/Repo',
+      sender: undefined,
+    });
+  });
+
+  it('keeps the sender login for the job, and nothing else of the sender', () => {
+    expect(classifyDelivery('push', push({ sender: { login: 'octocat', id: 1 } }))).toMatchObject({
+      kind: 'push',
+      sender: 'octocat',
     });
   });
 

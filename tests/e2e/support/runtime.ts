@@ -19,6 +19,7 @@ export function localAppSettings(
     AzureWebJobsStorage: '',
     WORKSPACE_BACKEND: 'local',
     WORKSPACE_PATH: workspace,
+    LOCAL_SECRETS_PATH: `${workspace}.secrets.json`,
     GITHUB_WEBHOOK_SECRET: secrets.webhookSecret,
     GITHUB_TOKEN: secrets.token,
     GITHUB_REPOSITORY_URL: '',
