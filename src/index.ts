@@ -1,6 +1,8 @@
 // Entry point the Functions host loads (package.json "main"). It only sets the app up and
 // imports the function modules, each of which registers itself.
 
+// First: telemetry's providers must exist before any other module runs (src/telemetry/setup.ts).
+import './telemetry/setup.js';
 import { app } from '@azure/functions';
 import { getConfig } from './config.js';
 

@@ -11,19 +11,33 @@ import { sweepAbandonedJobs } from '../jobs/sweep.js';
 import { getServices } from '../services.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import { pollRepository } from '../sync/poll.js';
+import { event } from '../telemetry/index.js';
 
 const MARKER_MAX_AGE_MS = 24 * 60 * 60_000;
 
-export async function syncPoll(_timer: Timer, context: InvocationContext): Promise<void> {
+export async function syncPoll(_timer: Timer, _context: InvocationContext): Promise<void> {
   const services = await getServices();
   const { config } = services;
   const settings = { ...config.sync, token: config.github.token, hosts: config.github.hosts };
   const poll = await pollRepository({ ...services, settings }).catch((error: unknown) => {
     // The sweeps below still run: an unreachable repository must not leave jobs unfinished.
-    context.warn('poll.failed', { error: (error as Error).message });
+    const code = (error as { code?: unknown }).code;
+    event(
+      'poll.failed',
+      { errorCode: typeof code === 'string' ? code : undefined },
+      (error as Error).message,
+    );
     return undefined;
   });
-  if (poll) context.log(`poll.${poll.kind}`, poll);
+  if (poll) {
+    const { kind, ...found } = poll;
+    event('poll.checked', {
+      result: kind,
+      commit: 'head' in found ? found.head : undefined,
+      reason: 'reason' in found ? found.reason : undefined,
+      jobId: 'jobId' in found ? found.jobId : undefined,
+    });
+  }
   const host = hostSettings();
   const abandoned = await sweepAbandonedJobs(
     {
@@ -36,9 +50,9 @@ export async function syncPoll(_timer: Timer, context: InvocationContext): Promi
       functionTimeoutMs: host.functionTimeoutMs,
     },
   );
-  if (abandoned.length > 0) context.warn('jobs.abandoned', { jobIds: abandoned });
+  if (abandoned.length > 0) event('jobs.abandoned', { count: abandoned.length, jobIds: abandoned.join(',') });
   const markers = await services.dedupe.sweep(new Date(Date.now() - MARKER_MAX_AGE_MS));
-  if (markers > 0) context.log('dedupe.swept', { markers });
+  if (markers > 0) event('dedupe.swept', { markers });
 }
 
 const schedule = getConfig().sync.pollSchedule;
