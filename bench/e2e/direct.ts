@@ -66,6 +66,7 @@ export async function createDirectSide(settings: Record<string, string>): Promis
           hosts: config.github.hosts,
           defaultToken: config.github.token,
           publicBaseUrl: config.publicBaseUrl,
+          apiUrl: config.github.apiUrl,
         },
         { id: 'bench', name: 'bench' },
       );

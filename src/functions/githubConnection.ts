@@ -31,6 +31,7 @@ function settingsOf(services: Services): ConnectSettings {
     allowLocalRepos: config.sync.allowLocalRepos,
     defaultToken: config.github.token,
     publicBaseUrl: config.publicBaseUrl,
+    apiUrl: config.github.apiUrl,
   };
 }
 

@@ -32,6 +32,8 @@ export interface ConnectSettings extends RepositoryPolicy {
   defaultToken?: string;
   /** Where GitHub delivers to: `${publicBaseUrl}/api/github/webhook`; undefined = not known. */
   publicBaseUrl?: string;
+  /** GITHUB_API_URL. */
+  apiUrl: string;
 }
 
 export interface ConnectResult {
@@ -74,10 +76,17 @@ function ownerAndRepo(repositoryUrl: string): [string, string] {
   return [owner, repo];
 }
 
-/** A repository the GitHub API knows: on a GITHUB_HOSTS host (not a local development one). */
+/**
+ * A repository GITHUB_API_URL speaks for: on a GITHUB_HOSTS host, and the API on that host name or
+ * on `api.` + it (github.com → api.github.com; GHES serves /api/v3 on its own host). The token is
+ * never sent to an API that does not host the repository.
+ */
 function onGitHub(repositoryUrl: string, settings: ConnectSettings): boolean {
   const url = new URL(repositoryUrl);
-  return url.protocol !== 'file:' && hostAllowed(url, settings.hosts);
+  if (url.protocol === 'file:' || !hostAllowed(url, settings.hosts)) return false;
+  const apiHost = new URL(settings.apiUrl).hostname.toLowerCase();
+  const host = url.hostname.toLowerCase();
+  return apiHost === host || apiHost === `api.${host}`;
 }
 
 function manualInstructions(why: string, hookUrl: string | undefined): string {
