@@ -17,7 +17,11 @@ export function invalidSegmentReason(segment: string): string | undefined {
   if (FORBIDDEN_CHARS.test(segment)) return 'character Azure Files cannot hold (" \\ : | < > * ?)';
   if (/[. ]$/.test(segment)) return 'name ends with a dot or a space';
   if (RESERVED_NAMES.test(segment)) return `reserved name "${segment}"`;
-  if (segment.length > MAX_SEGMENT_LENGTH) return `name longer than ${MAX_SEGMENT_LENGTH} characters`;
+  // Bytes, not characters: a local file system holds 255 bytes of UTF-8 per name (ext4, APFS), and
+  // Azure Files 255 characters, so 255 bytes fits both. The sync skips such names by the same rule.
+  if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_LENGTH) {
+    return `name longer than ${MAX_SEGMENT_LENGTH} bytes (UTF-8)`;
+  }
   return undefined;
 }
 
@@ -46,34 +50,21 @@ export class InvalidPathError extends Error {
 }
 
 /**
- * Normalises a client-supplied path (as the router hands it over, after the route's own slash)
- * into a workspace path: trims one trailing slash, then validates; a leading slash is an
- * absolute path and refused ('' and '/' are the root). A path that still holds
- * percent-escapes is also validated decoded, so double-encoded traversal (`%2e%2e`, `%2f`,
- * `%5c`) is refused rather than stored; a harmless literal `%` stays part of the name.
+ * Normalises a client-supplied path (as the router hands it over: percent-decoded once, after the
+ * route's own slash) into a workspace path: trims one trailing slash, then validates; a leading
+ * slash is an absolute path and refused ('' and '/' are the root). It is not decoded again: a
+ * file named `%2e%2e` is a name like any other (requested as `%252e%252e`), and decoding twice
+ * would make it unreachable while adding no safety, since every segment is checked as it will be
+ * stored.
  */
 export function parseWorkspacePath(raw: string | undefined): string {
   const original = raw ?? '';
   if (original === '/') return '';
   if (original.startsWith('/')) throw new InvalidPathError(original, 'absolute path');
   const path = original.replace(/\/$/, '');
-  const reason = invalidPathReason(path) ?? decodedPathReason(path);
+  const reason = invalidPathReason(path);
   if (reason) throw new InvalidPathError(path, reason);
   return path;
-}
-
-function decodedPathReason(path: string): string | undefined {
-  if (!/%[0-9a-f]{2}/i.test(path)) return undefined;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return undefined; // not an escape sequence after all: a literal '%' in a name
-  }
-  const separators = (s: string) => s.split(/[/\\]/).length;
-  if (separators(decoded) !== separators(path)) return 'encoded path separator';
-  const reason = invalidPathReason(decoded);
-  return reason ? `${reason} (after percent-decoding)` : undefined;
 }
 
 export function parentOf(path: string): string {
