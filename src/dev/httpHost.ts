@@ -5,7 +5,10 @@
 //   server and reports its address as the `HttpUri` capability. As the host does, we forward the
 //   request (body streamed) to that address with `x-ms-invocation-id` and `x-forwarded-*`
 //   headers, pass headers and route values in the trigger metadata, and stream the proxy's
-//   response back to the client.
+//   response back to the client. The relay keeps the client's pace (pipe), but the library
+//   writes the function's body into its proxy response without waiting for 'drain'
+//   (azure-functions-nodejs-library issue 294): a slow client's backlog builds up in the worker
+//   process, under the real host too, since it is the library's code.
 // - Otherwise: the whole request goes in the invocation as RPC HTTP data and the response comes
 //   back in the return value.
 //
@@ -39,8 +42,6 @@ export interface HttpHostOptions {
 
 export interface HttpHost {
   server: http.Server;
-  /** Requests being served now; shutdown waits for them. */
-  inFlight(): number;
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
@@ -131,7 +132,6 @@ function writeRpcResponse(res: ServerResponse, response: InvocationResponse): vo
 export function createHttpHost(options: HttpHostOptions): HttpHost {
   const { registry, routes, logger, streamUri } = options;
   const agent = new http.Agent({ keepAlive: true });
-  let inFlight = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -184,11 +184,7 @@ export function createHttpHost(options: HttpHostOptions): HttpHost {
     }
   };
 
-  const server = http.createServer((req, res) => {
-    inFlight++;
-    res.on('close', () => inFlight--);
-    void handle(req, res);
-  });
+  const server = http.createServer((req, res) => void handle(req, res));
   server.on('close', () => agent.destroy());
-  return { server, inFlight: () => inFlight };
+  return { server };
 }
