@@ -122,7 +122,7 @@ export async function buildPushPayload(options: PushOptions): Promise<Record<str
   }
 }
 
-export interface Delivery {
+export interface DeliveryResult {
   status: number;
   body: string;
   deliveryId: string;
@@ -137,7 +137,7 @@ export async function deliver(options: {
   payload: unknown;
   event?: string;
   deliveryId?: string;
-}): Promise<Delivery> {
+}): Promise<DeliveryResult> {
   const body = JSON.stringify(options.payload);
   const deliveryId = options.deliveryId ?? randomUUID();
   const base = options.url.replace(/\/+$/, '');

@@ -36,7 +36,7 @@ function toEntity(connection: Connection): ConnectionEntity {
   });
 }
 
-export type SyncOutcome = Pick<
+export type LastSyncFields = Pick<
   Connection,
   'lastSyncCommit' | 'lastSyncTime' | 'lastSyncDurationMs' | 'lastSyncStatus' | 'lastSyncError'
 >;
@@ -153,7 +153,7 @@ export class ConnectionStore {
     return connection;
   }
 
-  async recordSync(outcome: SyncOutcome): Promise<void> {
+  async recordSync(outcome: LastSyncFields): Promise<void> {
     // A connection so far known only from settings is stored whole, or the merge below would
     // leave a record with sync fields and no repository (which reads as "not connected").
     const base = (await this.getStored()) ? {} : await this.get();

@@ -71,7 +71,7 @@ export interface QueueDelivery {
   maxDequeueCount: number;
 }
 
-export type SyncOutcome =
+export type MessageOutcome =
   | 'succeeded'
   | 'skipped'
   /** Another worker holds the workspace; the message was re-queued with a delay. */
@@ -282,7 +282,7 @@ export async function runSyncMessage(
   raw: unknown,
   deps: SyncDependencies,
   delivery: QueueDelivery,
-): Promise<SyncOutcome> {
+): Promise<MessageOutcome> {
   const log = deps.log ?? (() => undefined);
   const message = parseSyncMessage(raw);
   if (!message) {

@@ -29,7 +29,7 @@ export interface FilesDeps {
 }
 
 /** One entry as the listing returns it. */
-export interface ListedEntry {
+export interface FileListingEntry {
   name: string;
   path: string;
   type: Entry['type'];
@@ -39,7 +39,7 @@ export interface ListedEntry {
 }
 
 export type ReadResult =
-  | { kind: 'listing'; entries: ListedEntry[] }
+  | { kind: 'listing'; entries: FileListingEntry[] }
   | { kind: 'not-modified'; entry: Entry }
   | { kind: 'file'; entry: Entry; body: Readable; range?: ResolvedRange };
 
@@ -271,7 +271,7 @@ function compareKeys(a: string[], b: string[]): number {
   return a.length - b.length;
 }
 
-function toListed(entry: Entry): ListedEntry {
+function toListed(entry: Entry): FileListingEntry {
   const { name, path, type, size, mtime, etag } = entry;
   return { name, path, type, size, mtime: mtime.toISOString(), etag };
 }

@@ -10,7 +10,7 @@ import { buffer } from 'node:stream/consumers';
 import type { QueueClient } from '@azure/storage-queue';
 import { expect, inject } from 'vitest';
 import type { JobTrigger, SyncJob, WorkspaceEvent } from '../../src/jobs/types.js';
-import { runSyncMessage, type SyncOutcome, type SyncSettings } from '../../src/sync/runJob.js';
+import { runSyncMessage, type MessageOutcome, type SyncSettings } from '../../src/sync/runJob.js';
 import type { WorkspaceStore } from '../../src/workspace/store.js';
 import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
@@ -54,7 +54,7 @@ export interface SyncHarness {
   /** Creates a job record and queues its message, as the webhook and the API do. */
   enqueue(trigger: JobTrigger, commit?: string): Promise<string>;
   /** Delivers every visible message once, in order; returns what each delivery did. */
-  deliver(): Promise<(SyncOutcome | `threw ${string}`)[]>;
+  deliver(): Promise<(MessageOutcome | `threw ${string}`)[]>;
   job(id: string): Promise<SyncJob>;
   /** Drains the workspace-events queue. */
   events(): Promise<WorkspaceEvent[]>;
@@ -129,7 +129,7 @@ export async function createSyncHarness(options: HarnessOptions = {}): Promise<S
       return jobId;
     },
     async deliver() {
-      const outcomes: (SyncOutcome | `threw ${string}`)[] = [];
+      const outcomes: (MessageOutcome | `threw ${string}`)[] = [];
       const { receivedMessageItems } = await syncQueue.receiveMessages({
         numberOfMessages: 32,
         visibilityTimeout: 120,
