@@ -14,7 +14,8 @@
 // line on stdout, and metrics go nowhere.
 
 import * as azFunc from '@azure/functions';
-import { AzureFunctionsInstrumentationESM } from '@azure/functions-opentelemetry-instrumentation';
+// A webpack bundle: Node's ESM loader sees only its default export, not the named ones.
+import functionsInstrumentation from '@azure/functions-opentelemetry-instrumentation';
 import { AzureMonitorLogExporter, AzureMonitorMetricExporter } from '@azure/monitor-opentelemetry-exporter';
 import { context, metrics, propagation } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
@@ -28,6 +29,8 @@ import { SCOPE } from './telemetry.js';
 
 /** Metrics are pre-aggregated per minute, the interval Application Insights itself uses. */
 const METRIC_EXPORT_INTERVAL_MS = 60_000;
+
+const { AzureFunctionsInstrumentationESM } = functionsInstrumentation;
 
 function startAzureMonitor(connectionString: string): void {
   // The host's own telemetry names the role after the site (WEBSITE_SITE_NAME); so does ours, so
