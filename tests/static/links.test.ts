@@ -3,6 +3,10 @@
 // follow GitHub's rules (github-slugger is the implementation GitHub's own renderer mirrors):
 // the heading's text, lower-cased, punctuation dropped, spaces to hyphens, "-1", "-2", ... for
 // repeats. Links are found with a Markdown parser, so examples inside code are not links.
+//
+// docs/settings.md is checked against what it documents: its settings table names exactly the
+// settings src/config.ts reads, and its host.json table covers every key of host.json with the
+// value the file holds, so neither can drift from the code.
 
 import {
   existsSync,
@@ -18,8 +22,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import GithubSlugger from 'github-slugger';
-import { marked, type Token } from 'marked';
+import { marked, type Token, type Tokens } from 'marked';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SETTING_NAMES } from '../../src/config.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -197,5 +202,62 @@ describe('the dead-link check', () => {
       { file: 'docs/guide.md', href: 'other.md', reason: 'no such file' },
       { file: 'docs/guide.md', href: '../../x.md', reason: 'outside the repository' },
     ]);
+  });
+});
+
+/** The first column (a code span) and the second of each table row under the `##` heading `section`. */
+function tableRows(markdown: string, section: string): [string, string][] {
+  const rows: [string, string][] = [];
+  let inSection = false;
+  for (const token of marked.lexer(markdown)) {
+    if (token.type === 'heading' && token.depth <= 2) inSection = plainText(token.tokens ?? []) === section;
+    if (!inSection || token.type !== 'table') continue;
+    for (const row of (token as Tokens.Table).rows) {
+      rows.push([plainText(row[0]!.tokens), plainText(row[1]!.tokens)]);
+    }
+  }
+  return rows;
+}
+
+/** `a.b."C.d"` → ['a', 'b', 'C.d']. */
+const segments = (path: string) => [...path.matchAll(/"([^"]+)"|([^.]+)/g)].map((m) => m[1] ?? m[2]!);
+
+/** Every leaf of a JSON object as [path segments, value]. */
+function leaves(value: unknown, path: string[] = []): [string[], unknown][] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [[path, value]];
+  return Object.entries(value).flatMap(([key, child]) => leaves(child, [...path, key]));
+}
+
+describe('docs/settings.md', () => {
+  const markdown = readFileSync(join(root, 'docs/settings.md'), 'utf8');
+
+  it('describes exactly the settings src/config.ts reads', () => {
+    const documented = tableRows(markdown, 'App settings').map(([name]) => name);
+    expect(documented.length).toBeGreaterThan(0);
+    expect([...documented].sort()).toEqual([...SETTING_NAMES].sort());
+  });
+
+  it('gives a reason for every host.json key, with the value host.json holds', () => {
+    const hostJson = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as Record<string, unknown>;
+    const rows = tableRows(markdown, 'host.json, and why').map(([name, value]) => ({
+      path: segments(name),
+      value,
+    }));
+    expect(rows.length).toBeGreaterThan(0);
+    const isPrefix = (prefix: string[], path: string[]) => prefix.every((segment, i) => path[i] === segment);
+    for (const [path, value] of leaves(hostJson).filter(([path]) => path[0] !== 'version')) {
+      const row = rows.find((candidate) => isPrefix(candidate.path, path));
+      expect(row, `no row for host.json ${path.join('.')}`).toBeDefined();
+      if (row!.path.length === path.length) {
+        expect(row!.value, path.join('.')).toBe(typeof value === 'string' ? value : JSON.stringify(value));
+      }
+    }
+    const paths = leaves(hostJson).map(([path]) => path);
+    for (const row of rows) {
+      expect(
+        paths.some((path) => isPrefix(row.path, path)),
+        `${row.path.join('.')} is not in host.json`,
+      ).toBe(true);
+    }
   });
 });
