@@ -266,7 +266,7 @@ describe('npm start, killed mid-sync', () => {
     if (workspace) await rm(workspace, { recursive: true, force: true });
   });
 
-  it('6. finishes the job after a SIGKILL and restart, with an exact workspace', async () => {
+  it('6. finishes the job after a SIGKILL and restart, in under 45 s, with an exact workspace', async () => {
     // Azurite outlives the runtime; a short message lease lets the killed run's message come back soon.
     const env = runtimeEnv(workspace, {
       AzureWebJobsStorage: azurite.connectionString,
@@ -283,15 +283,27 @@ describe('npm start, killed mid-sync', () => {
       60_000,
       5,
     );
+    const killedAt = Date.now();
     first.child.kill('SIGKILL');
     await first.stop('SIGKILL');
     const partial = await readTree(workspace);
     expect(partial.size).toBeLessThan(3000);
 
+    // The dead worker's workspace lease (15 s, renewed every 5 s) runs out on its own; the retry
+    // meets it held, comes back every 5 s, and takes over (issue 10 item 8).
     const second = await startRuntime({ env });
     runtimes.push(second);
-    const job = await waitForJob(second, jobId, ['succeeded', 'failed'], 150_000);
+    const restartMs = Date.now() - killedAt;
+    const job = await waitForJob(second, jobId, ['succeeded', 'failed'], 60_000);
+    const totalMs = Date.now() - killedAt;
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      `SIGKILL -> succeeded in ${seconds(totalMs)}: runtime ready again after ${seconds(restartMs)}, ` +
+        `retry running after ${seconds(Date.parse(job.startedAt ?? '') - killedAt)}`,
+    );
     expect(job.status, JSON.stringify(job)).toBe('succeeded');
+    expect(job.attempt).toBeGreaterThanOrEqual(2);
+    expect(totalMs).toBeLessThan(45_000);
     await expectWorkspaceAt(workspace, repo, await repo.head());
   });
 });
