@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { StoreError, type WorkspaceStore } from '../workspace/store.js';
 import { SyncError } from './errors.js';
 import { forEachLimit } from '../limit.js';
-import type { ManifestEntry } from './manifest.js';
+import { emptyFiles, type ManifestFiles } from './manifest.js';
 import { MODE_EXECUTABLE, type Deletions, type Plan, type PlannedWrite } from './plan.js';
 
 /** Content of a planned file, as a stream or a buffer of exactly write.size bytes. */
@@ -71,7 +71,7 @@ export async function applyPlan(
   plan: Plan,
   store: WorkspaceStore,
   options: ApplyOptions,
-): Promise<Record<string, ManifestEntry>> {
+): Promise<ManifestFiles> {
   const { concurrency, signal } = options;
   await remove(store, plan.clearFirst, options);
   for (const level of levels(plan.directories)) {
@@ -82,7 +82,7 @@ export async function applyPlan(
       signal,
     );
   }
-  const written: Record<string, ManifestEntry> = {};
+  const written = emptyFiles();
   await forEachLimit(
     plan.writes,
     concurrency,

@@ -8,9 +8,10 @@ import type { Manifest } from './manifest.js';
 import { excludedBy, selectFiles, type ListedEntry } from './plan.js';
 import type { TreeEntry } from '../git/tree.js';
 
+/** The whole store, each entry cut down to what the plan compares (no names, times or modes). */
 export async function walkAll(store: WorkspaceStore): Promise<ListedEntry[]> {
   const entries: ListedEntry[] = [];
-  for await (const entry of store.walk('')) entries.push(entry);
+  for await (const { path, type, size, etag } of store.walk('')) entries.push({ path, type, size, etag });
   return entries;
 }
 
@@ -71,7 +72,8 @@ export async function listChanged(
 
   const fromManifest: ListedEntry[] = [];
   const manifestDirs = new Set<string>();
-  for (const [path, known] of Object.entries(manifest.files)) {
+  for (const path in manifest.files) {
+    const known = manifest.files[path]!;
     if (!folders.has(parentOf(path))) {
       fromManifest.push({ path, type: 'file', size: known.size, etag: known.etag });
     }

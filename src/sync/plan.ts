@@ -5,8 +5,8 @@
 import picomatch from 'picomatch';
 import type { JobCounts, SkippedPath } from '../jobs/types.js';
 import type { Entry } from '../workspace/store.js';
-import { ancestorsOf, invalidPathReason } from '../workspace/paths.js';
-import type { Manifest, ManifestEntry } from './manifest.js';
+import { ancestorsOf, invalidPathReason, parentOf } from '../workspace/paths.js';
+import { emptyFiles, type Manifest, type ManifestFiles } from './manifest.js';
 import type { TreeEntry } from '../git/tree.js';
 
 export const MODE_EXECUTABLE = '100755';
@@ -37,8 +37,8 @@ export interface Plan {
   directories: string[];
   writes: PlannedWrite[];
   deletes: Deletions;
-  /** Files already equal to the tree; their manifest entries carry over. */
-  unchanged: Record<string, ManifestEntry>;
+  /** Files already equal to the tree; their manifest entries carry over (the same objects). */
+  unchanged: ManifestFiles;
   skipped: SkippedPath[];
 }
 
@@ -52,15 +52,37 @@ const lower = (path: string) => path.toLowerCase();
 const depth = (path: string) => path.split('/').length;
 const byDepth = (a: string, b: string) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
 
-/** Tree entries the workspace gets, and the ones it cannot hold with the reason. */
+const byPath = (a: TreeEntry, b: TreeEntry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** The tree in path order; git already lists it so, and then it is not copied. */
+function inPathOrder(tree: TreeEntry[]): TreeEntry[] {
+  for (let i = 1; i < tree.length; i++) if (byPath(tree[i - 1]!, tree[i]!) > 0) return [...tree].sort(byPath);
+  return tree;
+}
+
+/**
+ * Tree entries the workspace gets, the ones it cannot hold with the reason, and `spellings`: the
+ * lower-cased name of every file and folder it gets, with the spelling that won.
+ */
 export function selectFiles(tree: TreeEntry[], isExcluded: (path: string) => boolean) {
   const files: TreeEntry[] = [];
   const skipped: SkippedPath[] = [];
   // Azure Files names are case-insensitive: the first spelling (git's byte order) of a file
   // or folder name wins, later ones that differ only in case are skipped.
-  const spelling = new Map<string, string>();
-  const sorted = [...tree].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const entry of sorted) {
+  const spellings = new Map<string, string>();
+  /** The first name on the path whose spelling another one already won, if any. */
+  const clashOf = (path: string): string | undefined => {
+    const spelling = spellings.get(lower(path));
+    if (spelling !== undefined && spelling !== path) return spelling;
+    // A folder recorded earlier had its own folders checked then: stop there.
+    for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) {
+      const known = spellings.get(lower(dir));
+      if (known === dir) break;
+      if (known !== undefined) return known;
+    }
+    return undefined;
+  };
+  for (const entry of inPathOrder(tree)) {
     const { path } = entry;
     let reason: string | undefined;
     if (isExcluded(path)) reason = 'excluded by SYNC_EXCLUDE';
@@ -68,19 +90,31 @@ export function selectFiles(tree: TreeEntry[], isExcluded: (path: string) => boo
     else if (entry.mode === MODE_SUBMODULE) reason = 'submodule';
     else if (!/^100(644|755)$/.test(entry.mode)) reason = `unsupported git mode ${entry.mode}`;
     else reason = invalidPathReason(path);
-    const names = [path, ...ancestorsOf(path)];
     if (!reason) {
-      const clash = names.map((name) => spelling.get(lower(name))).find((s, i) => s && s !== names[i]);
+      const clash = clashOf(path);
       if (clash) reason = `case-insensitive collision with ${clash}`;
     }
     if (reason) {
       skipped.push({ path, reason });
       continue;
     }
-    names.forEach((name) => spelling.set(lower(name), name));
+    spellings.set(lower(path), path);
+    for (let dir = parentOf(path); dir !== '' && !spellings.has(lower(dir)); dir = parentOf(dir)) {
+      spellings.set(lower(dir), dir);
+    }
     files.push(entry);
   }
-  return { files, skipped };
+  return { files, skipped, spellings };
+}
+
+/** Every folder above the given files. */
+function foldersOf(files: TreeEntry[]): Set<string> {
+  const folders = new Set<string>();
+  for (const { path } of files) {
+    // Once a folder is in, so are all the folders above it.
+    for (let dir = parentOf(path); dir !== '' && !folders.has(dir); dir = parentOf(dir)) folders.add(dir);
+  }
+  return folders;
 }
 
 export function excludedBy(globs: string[]): (path: string) => boolean {
@@ -95,11 +129,10 @@ export function planSync(
   options: PlanOptions,
 ): Plan {
   const isExcluded = excludedBy(options.exclude);
-  const { files, skipped } = selectFiles(tree, isExcluded);
+  const { files, skipped, spellings } = selectFiles(tree, isExcluded);
 
   const wantedFiles = new Set(files.map((f) => f.path));
-  const wantedDirs = new Set(files.flatMap((f) => ancestorsOf(f.path)));
-  const wantedLower = new Set([...wantedFiles, ...wantedDirs].map(lower));
+  const wantedDirs = foldersOf(files);
   const storeFiles = new Map<string, ListedEntry>();
   const storeDirs = new Set<string>();
   for (const entry of listing) {
@@ -109,14 +142,15 @@ export function planSync(
 
   // A store entry is in the way when the tree needs its name (in any case) for something else.
   const inTheWay = (entry: ListedEntry) =>
-    wantedLower.has(lower(entry.path)) &&
+    spellings.has(lower(entry.path)) &&
     !(entry.type === 'file' ? wantedFiles : wantedDirs).has(entry.path) &&
     !isExcluded(entry.path);
   const blocked = new Set(listing.filter(inTheWay).map((e) => e.path));
-  const clearedEarly = (path: string) => [path, ...ancestorsOf(path)].some((p) => blocked.has(p));
+  const clearedEarly = (path: string) =>
+    blocked.size > 0 && [path, ...ancestorsOf(path)].some((p) => blocked.has(p));
 
   const writes: PlannedWrite[] = [];
-  const unchanged: Record<string, ManifestEntry> = {};
+  const unchanged = emptyFiles();
   for (const file of files) {
     const known = manifest?.files[file.path];
     const present = storeFiles.get(file.path);

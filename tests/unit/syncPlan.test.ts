@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../src/sync/manifest.js';
+import { manifestPieces, parseManifest, type Manifest } from '../../src/sync/manifest.js';
 import { countsOf, hasChanges, planSync, type ListedEntry } from '../../src/sync/plan.js';
 import { parseLsTree, type TreeEntry } from '../../src/git/tree.js';
 
@@ -199,5 +200,87 @@ describe('planSync', () => {
     expect(plan.clearFirst).toEqual({ files: ['Docs/a.md', 'README.md'], directories: ['Docs'] });
     expect(plan.directories).toEqual(['docs']);
     expect(plan.deletes).toEqual({ files: [], directories: [] });
+  });
+});
+
+describe('planSync at scale', () => {
+  // Issue 10: per-file overhead. A 100,000-file resync (every file unchanged) must not hold more than
+  // the plan needs: the unchanged files are the manifest's own entry objects, no copies.
+  it('plans 100,000 unchanged files reusing the manifest entries, in path order without copying', () => {
+    const paths = Array.from({ length: 100_000 }, (_, i) => `d${i % 1000}/file-${i}.bin`);
+    paths.sort();
+    const tree = paths.map((path, i) => file(path, i));
+    const manifest = manifestOf(paths.map((path, i): [string, number] => [path, i]));
+    const folders = new Set(paths.map((path) => path.slice(0, path.indexOf('/'))));
+    const listing = [...[...folders].map(dir), ...paths.map((path) => listed(path))];
+    const plan = planSync(tree, manifest, listing, options);
+    expect(plan.writes).toEqual([]);
+    expect(hasChanges(plan)).toBe(false);
+    expect(countsOf(plan).unchanged).toBe(100_000);
+    for (const path of [paths[0]!, paths[50_000]!, paths[99_999]!]) {
+      expect(plan.unchanged[path]).toBe(manifest.files[path]);
+    }
+  });
+
+  it('keeps the first spelling across folders when the tree is not in path order', () => {
+    const plan = planSync(
+      [file('b/x.txt'), file('A/y.txt'), file('a/z.txt'), file('B/w.txt')],
+      undefined,
+      [],
+      options,
+    );
+    expect(plan.writes.map((w) => w.path)).toEqual(['A/y.txt', 'B/w.txt']);
+    expect(plan.skipped.map((s) => s.reason)).toEqual([
+      'case-insensitive collision with A',
+      'case-insensitive collision with B',
+    ]);
+  });
+});
+
+describe('manifest format', () => {
+  const bytesOf = (manifest: Manifest) => Buffer.concat([...manifestPieces(manifest)]);
+  const read = (text: string | Buffer) => parseManifest(Readable.from([Buffer.from(text)]));
+  const odd = manifestOf([
+    ['a.txt', 1],
+    ['__proto__', 2],
+    ['line\nbreak "quoted" é.txt', 3, '100755'],
+    ['constructor', 4],
+  ]);
+
+  it('writes one file per line as compact arrays, and reads it back whole', async () => {
+    const text = bytesOf({ ...odd, fullListingAt: '2026-01-01T00:00:00.000Z' }).toString('utf8');
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(4 + 2);
+    expect(lines[1]).toBe(`["a.txt","${sha(1)}","100644",10,"\\"a.txt\\""],`);
+    expect(JSON.parse(text)).toMatchObject({ version: 2, commit: sha(999), files: expect.any(Array) });
+    const back = await read(text);
+    expect(back).toEqual({ ...odd, version: 2, fullListingAt: '2026-01-01T00:00:00.000Z' });
+    expect(Object.getPrototypeOf(back!.files)).toBeNull();
+    expect(back!.files['__proto__']).toEqual({ sha: sha(2), mode: '100644', size: 10, etag: '"__proto__"' });
+  });
+
+  it('reads format 1 and a format 2 document re-serialised on one line', async () => {
+    const v1 = { ...odd, files: { 'a.txt': odd.files['a.txt'], 'b/c.txt': odd.files['a.txt'] } };
+    expect(await read(JSON.stringify(v1))).toEqual(v1);
+    const oneLine = JSON.stringify(JSON.parse(bytesOf(odd).toString('utf8')));
+    expect(await read(oneLine)).toEqual({ ...odd, version: 2 });
+  });
+
+  it('reads a manifest split anywhere across chunks, and 100,000 files', async () => {
+    const many = manifestOf(
+      Array.from({ length: 100_000 }, (_, i): [string, number] => [`d${i % 100}/f-${i}`, i]),
+    );
+    const bytes = bytesOf(many);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 777) }, (_, i) =>
+      bytes.subarray(i * 777, (i + 1) * 777),
+    );
+    const back = await parseManifest(Readable.from(chunks));
+    expect(Object.keys(back!.files)).toHaveLength(100_000);
+    expect(back!.files['d42/f-4242']).toEqual(many.files['d42/f-4242']);
+  });
+
+  it('is undefined for an empty blob (the lease blob before the first sync) and an unknown version', async () => {
+    expect(await read('')).toBeUndefined();
+    expect(await read(JSON.stringify({ ...odd, version: 3 }))).toBeUndefined();
   });
 });
