@@ -15,6 +15,13 @@ import { assertValidPath } from './validPath.js';
 export const RANGE_BYTES = 4 * 1024 * 1024;
 /** Directories listed ahead while walking (parents still come out before children). */
 const WALK_PREFETCH = 8;
+/**
+ * Directory clients kept for reuse. A client costs URL parsing and escaping plus a generated
+ * operations context on construction (StorageClient's constructor), which a sync would otherwise
+ * pay on every request; 100 files per folder share one. Bounded, so a walk of a huge share does
+ * not keep one per folder for ever.
+ */
+const DIRECTORY_CLIENTS_KEPT = 1024;
 
 export interface AzureFilesStoreOptions {
   /** Create the share on first use. Needs Shared Key: OAuth cannot create shares over REST. */
@@ -31,6 +38,7 @@ interface Stamp {
 export class AzureFilesWorkspaceStore implements WorkspaceStore {
   readonly kind = 'azure-files' as const;
   #shareReady?: Promise<void>;
+  readonly #directories = new Map<string, ShareDirectoryClient>();
 
   constructor(
     private readonly share: ShareClient,
@@ -181,11 +189,21 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
     }
   }
 
+  /**
+   * /health's probe: the first page, one entry long, of the root directory's listing. The app's
+   * identity holds *Storage File Data Privileged Contributor*, a data-plane role whose only read
+   * is `Microsoft.Storage/storageAccounts/fileServices/fileshares/files/read` ("Returns a
+   * file/folder or a list of files/folders"); it grants no share-level read such as Get Share
+   * Properties, which an earlier probe used and which could leave /health failing for ever.
+   * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage#storage-file-data-privileged-contributor
+   */
   async ping(): Promise<void> {
     await this.#ready('');
-    await this.share.getProperties().catch((error) => {
+    try {
+      await this.#directory('').listFilesAndDirectories().byPage({ maxPageSize: 1 }).next();
+    } catch (error) {
       throw toStoreError(error, '', 'reach the share for');
-    });
+    }
   }
 
   /** Validates the path and, once per store, creates the share when asked to. */
@@ -203,7 +221,14 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
   }
 
   #directory(path: string): ShareDirectoryClient {
-    return path === '' ? this.share.rootDirectoryClient : this.share.getDirectoryClient(path);
+    // '' is the root: what the SDK's rootDirectoryClient getter builds anew on every call.
+    let client = this.#directories.get(path);
+    if (!client) {
+      if (this.#directories.size >= DIRECTORY_CLIENTS_KEPT) this.#directories.clear();
+      client = this.share.getDirectoryClient(path);
+      this.#directories.set(path, client);
+    }
+    return client;
   }
 
   #file(path: string): ShareFileClient {

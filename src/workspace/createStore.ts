@@ -16,6 +16,43 @@ export interface StoreTuning {
 
 const DEFAULT_RETRY: StorageRetryOptions = { maxTries: 5, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 };
 
+/**
+ * Policies of the SDK's default pipeline that do nothing for this client but cost CPU on every
+ * request (a sync makes two per file): spans per request (tracing), the AZURE_LOG_LEVEL logger,
+ * redirects (Azure Files never redirects), form-data and multipart bodies (none are sent), and
+ * the browser-only cache buster. Retry, signing, the client request id, the user agent and the
+ * proxy settings stay. Keep-alive is the SDK's default already (one agent per process).
+ */
+export const UNNEEDED_POLICIES = [
+  'tracingPolicy',
+  'logPolicy',
+  'redirectPolicy',
+  'formDataPolicy',
+  'multipartPolicy',
+  'storageBrowserPolicy',
+] as const;
+
+interface CorePipeline {
+  removePolicy(options: { name: string }): unknown;
+  getOrderedPolicies(): { name: string }[];
+}
+
+/**
+ * Removes UNNEEDED_POLICIES from the service's pipeline and returns the policies left. The SDK
+ * builds one core pipeline per `Pipeline` and every client derived from the service (share,
+ * directory, file) shares it (getCoreClientOptions in the SDK's Pipeline.ts), so this trims them
+ * all. It has no public setter: `pipeline` is protected and `_corePipeline` internal. Should an
+ * SDK update rename them, nothing is trimmed and the store still works; the store-pipeline test
+ * then fails.
+ */
+export function trimPipeline(service: ShareServiceClient): string[] {
+  const holder = (service as unknown as { pipeline?: { _corePipeline?: CorePipeline } }).pipeline;
+  const core = holder?._corePipeline;
+  if (!core) return [];
+  for (const name of UNNEEDED_POLICIES) core.removePolicy({ name });
+  return core.getOrderedPolicies().map((policy) => policy.name);
+}
+
 export function createWorkspaceStore(config: WorkspaceConfig, tuning: StoreTuning = {}): WorkspaceStore {
   if (config.backend === 'local') return new LocalWorkspaceStore(config.path);
   const retryOptions = { ...DEFAULT_RETRY, ...tuning.retry };
@@ -27,6 +64,7 @@ export function createWorkspaceStore(config: WorkspaceConfig, tuning: StoreTunin
         retryOptions,
         fileRequestIntent: 'backup',
       });
+  trimPipeline(service);
   return new AzureFilesWorkspaceStore(service.getShareClient(config.share), {
     createShare: config.connectionString !== undefined,
     pageSize: tuning.pageSize,
