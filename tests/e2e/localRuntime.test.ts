@@ -21,6 +21,8 @@ const SECRET = 'e2e-webhook-secret';
 interface Job {
   id: string;
   status: string;
+  attempt: number;
+  startedAt?: string;
   commitSynced?: string;
   error?: { code: string; message: string };
 }
