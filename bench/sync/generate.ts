@@ -1,6 +1,7 @@
 // Generated benchmark repositories: `files` files of incompressible bytes, 100 per folder under
 // two levels of folders, sizes drawn from a seeded generator (1–17 KiB, about 9 KiB on average:
-// ~90 MB for 10,000 files), committed and pushed to a bare repository the git server exports.
+// ~90 MB for 10,000 files; `small`: 64–576 bytes, for the 100,000-file memory row), committed
+// and pushed to a bare repository the git server exports.
 
 import { randomBytes } from 'node:crypto';
 import { createTestRepo, type TestRepo } from '../../tests/support/gitRepos.js';
@@ -18,12 +19,13 @@ export interface GeneratedRepo {
   folders: number;
 }
 
-export async function generateRepo(root: string, files: number): Promise<GeneratedRepo> {
-  const repo = await createTestRepo(root, `bench/repo-${files}`);
+export async function generateRepo(root: string, files: number, small = false): Promise<GeneratedRepo> {
+  const repo = await createTestRepo(root, `bench/repo-${files}${small ? '-small' : ''}`);
+  const [least, spread] = small ? [64, 512] : [1024, 16 * 1024];
   const next = random(files);
   let bytes = 0;
   for (let i = 0; i < files; i++) {
-    const size = 1024 + Math.floor(next() * 16 * 1024);
+    const size = least + Math.floor(next() * spread);
     bytes += size;
     await repo.write(pathOf(i), randomBytes(size));
   }

@@ -4,6 +4,9 @@
 //  2. Azure Files emulator with 5 ms latency per request: storage requests by operation and
 //     wall time for a full sync, a one-file change and a no-op push, for the real sync and for
 //     the original notes' algorithm (download and hash every file), with the cost targets.
+//  3. CPU per storage request of the apply phase alone (applyCpu.ts), against the SDK's defaults.
+//  4. Memory: RSS growth of a first sync and of an all-unchanged resync (rss.ts), at each size and
+//     at 100,000 small files (target: under 150 MB). `--memory` runs this table alone.
 // Everything real: git over HTTP with token auth, Azurite for jobs/leases/manifest.
 
 import { execFile } from 'node:child_process';
@@ -26,13 +29,19 @@ import {
 } from '../../tests/integration/syncDeps.js';
 import { median, report, type Row } from '../lib/report.js';
 import { generateRepo, pathOf, type GeneratedRepo } from './generate.js';
-import { startEmulatorProcess } from '../lib/emulatorProcess.js';
+import { startEmulatorProcess, type RemoteEmulator } from '../lib/emulatorProcess.js';
 import { naiveSync } from './naive.js';
+import { rssRows } from './rss.js';
+import { applyCpuRows } from './applyCpu.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
+const memoryOnly = process.argv.includes('--memory');
 const SIZES = quick ? [1000] : [1000, 10_000];
+/** The memory table's extra row: many small files, where per-file overhead shows. */
+const MEMORY_SIZE = 100_000;
 const ITERATIONS = quick ? 3 : 5;
+const MEMORY_ROUNDS = 3;
 const LATENCY_MS = 5;
 const CONCURRENCY = 16;
 const TOKEN = 'bench-token';
@@ -134,22 +143,32 @@ async function localComparison(gen: GeneratedRepo, url: string): Promise<Row> {
 
 interface Measured {
   ms: number;
+  /** This process's CPU (user + system) during the run: the storage client, plan and blob reads; git and the emulator run elsewhere. */
+  cpuMs: number;
   storageMs: number;
   listMs: number;
   counts: FilesEmulator['counts'];
   gitRequests: number;
 }
 
+type Scenarios = Awaited<ReturnType<typeof emulatorScenarios>>;
+
 /** Full sync, one-file change and no-op push on a fresh share, with the real sync or the naive one. */
-async function emulatorScenarios(gen: GeneratedRepo, url: string, algorithm: 'sync' | 'naive') {
-  const emulator = await startEmulatorProcess(LATENCY_MS);
-  const t = await target(url, { connectionString: emulator.connectionString, share: `bench${Date.now()}` });
+async function emulatorScenarios(
+  gen: GeneratedRepo,
+  url: string,
+  algorithm: 'sync' | 'naive',
+  emulator: RemoteEmulator,
+) {
+  const share = `bench${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+  const t = await target(url, { connectionString: emulator.connectionString, share });
   const measure = async (trigger: JobTrigger): Promise<Measured> => {
     await emulator.resetCounts();
     const gitBefore = server.requests.length;
     let ms: number;
     let storageMs = NaN;
     let listMs = NaN;
+    const cpuBefore = process.cpuUsage();
     if (algorithm === 'sync') {
       const result = await t.sync(trigger);
       ms = result.ms;
@@ -161,8 +180,10 @@ async function emulatorScenarios(gen: GeneratedRepo, url: string, algorithm: 'sy
       await naiveSync(url, 'main', TOKEN, t.store, CONCURRENCY);
       ms = performance.now() - start;
     }
+    const cpu = process.cpuUsage(cpuBefore);
     return {
       ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       storageMs,
       listMs,
       counts: await emulator.counts(),
@@ -175,9 +196,10 @@ async function emulatorScenarios(gen: GeneratedRepo, url: string, algorithm: 'sy
   const oneFile = await measure('push');
   const noop = await measure('push');
   await t.dispose();
-  await emulator.stop();
   return { full, oneFile, noop };
 }
+
+const span = (values: number[]) => `${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))}`;
 
 function emulatorRow(gen: GeneratedRepo, algorithm: string, scenario: string, runs: Measured[]): Row {
   const writes = median(runs.map((r) => writeRequests(r.counts)));
@@ -186,12 +208,15 @@ function emulatorRow(gen: GeneratedRepo, algorithm: string, scenario: string, ru
   const storageMs = median(runs.map((r) => r.storageMs));
   const listMs = median(runs.map((r) => r.listMs));
   const reads = median(runs.map((r) => r.counts.getFile ?? 0));
+  const cpuMs = median(runs.map((r) => r.cpuMs));
   const row: Row = {
     files: gen.files,
     algorithm,
     scenario,
     wall_ms: Math.round(median(runs.map((r) => r.ms))),
+    wall_range: span(runs.map((r) => r.ms)),
     storage_ms: Number.isNaN(storageMs) ? '-' : Math.round(storageMs),
+    storage_range: Number.isNaN(storageMs) ? '-' : span(runs.map((r) => r.storageMs)),
     of_which_list_ms: Number.isNaN(listMs) ? '-' : Math.round(listMs),
     requests,
     writes,
@@ -199,6 +224,9 @@ function emulatorRow(gen: GeneratedRepo, algorithm: string, scenario: string, ru
     downloads: reads,
     git_requests: median(runs.map((r) => r.gitRequests)),
     ideal_ms: Math.round(ideal),
+    cpu_ms: Math.round(cpuMs),
+    // Per request only where requests dominate: the whole run's CPU (plan, blob reads) over 5 requests says nothing.
+    cpu_us_per_request: requests > 100 ? Math.round((cpuMs * 1000) / requests) : '-',
   };
   if (algorithm !== 'sync') return row;
   // Each generated file is under 4 MiB and non-empty: one create and one range, plus one per folder.
@@ -211,52 +239,77 @@ function emulatorRow(gen: GeneratedRepo, algorithm: string, scenario: string, ru
     'no-op push': ['0 storage requests, no clone', requests === 0 && (row.git_requests as number) <= 2],
   };
   const [text, ok] = targets[scenario]!;
-  const timeOk = requests === 0 || storageMs <= 1.5 * ideal;
+  // "Ideal" assumes every request in parallel; a one-file change lists folder by folder, so its
+  // time is held to nothing but its request counts.
+  const timed = scenario === 'full';
+  const timeOk = !timed || storageMs <= 1.5 * ideal;
   return {
     ...row,
-    target: `${text}; storage_ms <= 1.5 x ideal`,
+    target: timed ? `${text}; storage_ms <= 1.5 x ideal` : text,
     time_ratio: requests ? storageMs / ideal : 0,
     pass: ok && timeOk,
   };
 }
 
+async function memoryRows(gen: GeneratedRepo, url: string): Promise<Row[]> {
+  console.log(`memory, ${gen.files} files…`);
+  return rssRows(gen.files, { azurite: azurite.connectionString, url, scratch, settings }, MEMORY_ROUNDS);
+}
+
 const localRows: Row[] = [];
 const emulatorRows: Row[] = [];
+const memory: Row[] = [];
+const cpuRows: Row[] = [];
+const SCENARIO_NAMES = { full: 'full', oneFile: 'one file', noop: 'no-op push' } as const;
 for (const files of SIZES) {
   console.log(`generating ${files} files…`);
   const gen = await generateRepo(server.root, files);
   const url = server.repoUrl(gen.repo.name);
+  memory.push(...(await memoryRows(gen, url)));
+  if (memoryOnly) {
+    await gen.repo.cleanup();
+    continue;
+  }
   console.log('local store vs git clone + rsync…');
   localRows.push(await localComparison(gen, url));
-  for (const algorithm of ['sync', 'naive'] as const) {
-    console.log(`emulator, ${algorithm}…`);
-    const runs = [];
-    for (let i = 0; i < ITERATIONS; i++) runs.push(await emulatorScenarios(gen, url, algorithm));
-    emulatorRows.push(
-      emulatorRow(
-        gen,
-        algorithm,
-        'full',
-        runs.map((r) => r.full),
-      ),
-    );
-    emulatorRows.push(
-      emulatorRow(
-        gen,
-        algorithm,
-        'one file',
-        runs.map((r) => r.oneFile),
-      ),
-    );
-    emulatorRows.push(
-      emulatorRow(
-        gen,
-        algorithm,
-        'no-op push',
-        runs.map((r) => r.noop),
-      ),
-    );
+  // One emulator process per size, each run on a share of its own. A round of each algorithm
+  // goes first untimed (this process's and the emulator's JIT, sockets), as a long-running
+  // service would be warm; then they alternate who goes first, so neither always meets the
+  // quieter machine.
+  const emulator = await startEmulatorProcess(LATENCY_MS);
+  const runsOf = { sync: [] as Scenarios[], naive: [] as Scenarios[] };
+  for (let i = -1; i < ITERATIONS; i++) {
+    for (const algorithm of i % 2 === 0 ? (['sync', 'naive'] as const) : (['naive', 'sync'] as const)) {
+      console.log(`emulator, ${algorithm}, ${i < 0 ? 'warm-up' : `round ${i + 1}`}…`);
+      const scenarios = await emulatorScenarios(gen, url, algorithm, emulator);
+      if (i >= 0) runsOf[algorithm].push(scenarios);
+    }
   }
+  const rows = (['sync', 'naive'] as const).flatMap((algorithm) =>
+    (['full', 'oneFile', 'noop'] as const).map((key) =>
+      emulatorRow(
+        gen,
+        algorithm,
+        SCENARIO_NAMES[key],
+        runsOf[algorithm].map((r) => r[key]),
+      ),
+    ),
+  );
+  // Issue 13 §6: a full sync no slower than the naive algorithm in the same run.
+  const [syncFull, naiveFull] = [rows[0]!, rows[3]!];
+  const vsNaive = (syncFull.wall_ms as number) / (naiveFull.wall_ms as number);
+  Object.assign(syncFull, { vs_naive: vsNaive, pass: syncFull.pass === true && vsNaive <= 1 });
+  syncFull.target += '; wall <= naive';
+  emulatorRows.push(...rows);
+  console.log('emulator, apply phase CPU…');
+  cpuRows.push(...(await applyCpuRows(emulator, files, ITERATIONS, CONCURRENCY, LATENCY_MS)));
+  await emulator.stop();
+  await gen.repo.cleanup();
+}
+if (!quick) {
+  console.log(`generating ${MEMORY_SIZE} small files…`);
+  const gen = await generateRepo(server.root, MEMORY_SIZE, true);
+  memory.push(...(await memoryRows(gen, server.repoUrl(gen.repo.name))));
   await gen.repo.cleanup();
 }
 
@@ -267,10 +320,18 @@ const meta = {
   concurrency: CONCURRENCY,
   statistic: 'median',
 };
-console.log('\nLocal store, full sync vs git clone --depth 1 + rsync -a');
-await report('sync-local', localRows, meta);
-console.log(`\nAzure Files emulator, ${LATENCY_MS} ms per request, concurrency ${CONCURRENCY}`);
-await report('sync-emulator', emulatorRows, meta);
+if (!memoryOnly) {
+  console.log('\nLocal store, full sync vs git clone --depth 1 + rsync -a');
+  await report('sync-local', localRows, meta);
+  console.log(`\nAzure Files emulator, ${LATENCY_MS} ms per request, concurrency ${CONCURRENCY}`);
+  await report('sync-emulator', emulatorRows, meta);
+  console.log(`\nApply phase alone on the emulator: CPU of this process per storage request`);
+  await report('sync-cpu', cpuRows, meta);
+}
+console.log(
+  `\nRSS growth of a sync (peak - before, local store, ${MEMORY_ROUNDS} rounds, each in a fresh process)`,
+);
+await report('sync-memory', memory, { ...meta, iterations: MEMORY_ROUNDS });
 
 await server.stop();
 await azurite.stop();
