@@ -1,12 +1,18 @@
-// Errors that carry a stable code, an HTTP status and a human message. Domain code throws
-// them; the HTTP functions turn them into {"error":{"code","message"}} bodies.
+// Errors that carry a stable code and a human message. Domain code throws them without knowing
+// HTTP: only src/functions/http.ts maps a code to a status.
+
+export interface ErrorHints {
+  /** How long a client should wait before trying again (becomes Retry-After). */
+  retryAfterSeconds?: number;
+  /** The size of the resource a byte range missed (becomes Content-Range: bytes *∕size). */
+  resourceSize?: number;
+}
 
 export class AppError extends Error {
   constructor(
-    readonly status: number,
     readonly code: string,
     message: string,
-    readonly headers: Record<string, string> = {},
+    readonly hints: ErrorHints = {},
   ) {
     super(message);
     this.name = 'AppError';

@@ -5,7 +5,7 @@ import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../errors.js';
 
 function tooLarge(limit: number): AppError {
-  return new AppError(413, 'PAYLOAD_TOO_LARGE', `Body is larger than ${limit} bytes`);
+  return new AppError('PAYLOAD_TOO_LARGE', `Body is larger than ${limit} bytes`);
 }
 
 /**
@@ -57,8 +57,8 @@ export async function readGatedBody(
   const enter = () => {
     const slot = gate?.tryEnter();
     if (!slot) {
-      throw new AppError(503, 'BUSY', 'Too many large requests are being received; try again shortly', {
-        'Retry-After': '5',
+      throw new AppError('BUSY', 'Too many large requests are being received; try again shortly', {
+        retryAfterSeconds: 5,
       });
     }
     release = slot;
@@ -98,10 +98,10 @@ export async function readJsonObject(request: HttpRequest): Promise<Record<strin
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new AppError(400, 'INVALID_BODY', 'Body must be a JSON object');
+    throw new AppError('INVALID_BODY', 'Body must be a JSON object');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new AppError(400, 'INVALID_BODY', 'Body must be a JSON object');
+    throw new AppError('INVALID_BODY', 'Body must be a JSON object');
   }
   return parsed as Record<string, unknown>;
 }

@@ -138,11 +138,23 @@ const connect = authorized('Workspace.Admin', async (request, context, actor) =>
 const disconnect = authorized('Workspace.Admin', async (_request, context, actor) => {
   try {
     const services = await getServices();
-    const target = (await services.connections.get())?.repositoryUrl ?? '';
+    const current = await services.connections.get();
+    if (!current?.enabled) {
+      // A refused change is still on record; a read of nothing would not be.
+      const refused = { result: 'failed', errorCode: 'NOT_CONNECTED' } as const;
+      await services.audit.record({
+        ...refused,
+        actor,
+        action: 'connection.disconnect',
+        target: '',
+        invocationId: context.invocationId,
+      });
+      return errorResponse(404, 'NOT_CONNECTED', 'No repository is connected');
+    }
     const result = await audited(
       services.audit,
       context,
-      { actor, action: 'connection.disconnect', target },
+      { actor, action: 'connection.disconnect', target: current.repositoryUrl },
       () => disconnectRepository(depsOf(services), settingsOf(services), { id: actor.id, name: actor.name }),
     );
     // A sync that is running finishes its tree first; edits are refused (SYNC_IN_PROGRESS) until then.

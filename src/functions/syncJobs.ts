@@ -27,7 +27,7 @@ function parseTop(raw: string | null): number {
   if (raw === null) return 20;
   const top = Number(raw);
   if (!Number.isInteger(top) || top < 1 || top > 100) {
-    throw new AppError(400, 'INVALID_QUERY', 'top must be an integer from 1 to 100');
+    throw new AppError('INVALID_QUERY', 'top must be an integer from 1 to 100');
   }
   return top;
 }

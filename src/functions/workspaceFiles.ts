@@ -124,7 +124,7 @@ function contentLength(request: HttpRequest): number | undefined {
   const header = request.headers.get('content-length');
   if (header === null) return undefined;
   if (!/^\d+$/.test(header.trim()))
-    throw new AppError(400, 'INVALID_CONTENT_LENGTH', 'Content-Length is not a number');
+    throw new AppError('INVALID_CONTENT_LENGTH', 'Content-Length is not a number');
   return Number(header);
 }
 

@@ -21,7 +21,7 @@ const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const ZERO_SHA = /^0+$/;
 
 function invalid(message: string): AppError {
-  return new AppError(400, 'INVALID_PAYLOAD', message);
+  return new AppError('INVALID_PAYLOAD', message);
 }
 
 /** Decodes the body GitHub sent with either content type; the signature was checked on these bytes. */

@@ -30,48 +30,45 @@ function isLocal(url: URL): boolean {
  */
 export function validateRepositoryUrl(raw: unknown, policy: RepositoryPolicy): string {
   if (typeof raw !== 'string' || raw.trim() === '') {
-    throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must be a non-empty string');
+    throw new AppError('INVALID_REPOSITORY_URL', 'repositoryUrl must be a non-empty string');
   }
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl is not an absolute URL');
+    throw new AppError('INVALID_REPOSITORY_URL', 'repositoryUrl is not an absolute URL');
   }
   if (url.username || url.password) {
     // Credentials in a URL end up in logs and process lists; the token is given separately.
     throw new AppError(
-      400,
       'INVALID_REPOSITORY_URL',
       'repositoryUrl must not contain credentials; give the token separately',
     );
   }
   if (url.search || url.hash) {
-    throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must not have a query or fragment');
+    throw new AppError('INVALID_REPOSITORY_URL', 'repositoryUrl must not have a query or fragment');
   }
   const local = isLocal(url);
   if (local && !policy.allowLocalRepos && !hostAllowed(url, policy.hosts)) {
     throw new AppError(
-      400,
       'HOST_NOT_ALLOWED',
       'Local repositories are disabled (set SYNC_ALLOW_LOCAL_REPOS=true for development)',
     );
   }
   if (!local) {
     if (url.protocol !== 'https:') {
-      throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must use https://');
+      throw new AppError('INVALID_REPOSITORY_URL', 'repositoryUrl must use https://');
     }
     if (!hostAllowed(url, policy.hosts)) {
       // The host is not echoed back beyond what the caller sent; no request has been made.
       throw new AppError(
-        400,
         'HOST_NOT_ALLOWED',
         `Repositories may live only on ${policy.hosts.join(', ') || 'no host'} (GITHUB_HOSTS)`,
       );
     }
   }
   if (fullName(url.href) === undefined) {
-    throw new AppError(400, 'INVALID_REPOSITORY_URL', 'repositoryUrl must end in <owner>/<repository>');
+    throw new AppError('INVALID_REPOSITORY_URL', 'repositoryUrl must end in <owner>/<repository>');
   }
   return url.href;
 }
@@ -126,7 +123,7 @@ export function validateBranch(raw: unknown): string {
     // eslint-disable-next-line no-control-regex
     /[\u0000-\u0020\u007f~^:?*[\\]|\.\.|@\{|^[-/.]|\/\.|\/$|\.lock$|\.$|\/\//.test(raw)
   ) {
-    throw new AppError(400, 'INVALID_BRANCH', 'branch is not a valid git branch name');
+    throw new AppError('INVALID_BRANCH', 'branch is not a valid git branch name');
   }
   return raw;
 }

@@ -47,28 +47,16 @@ const MAX_TOKEN_LENGTH = 1024;
 function readToken(raw: unknown): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw !== 'string' || raw.length > MAX_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(raw)) {
-    throw new AppError(
-      400,
-      'INVALID_TOKEN',
-      'token must be a GitHub token (printable characters, no spaces)',
-    );
+    throw new AppError('INVALID_TOKEN', 'token must be a GitHub token (printable characters, no spaces)');
   }
   return raw;
 }
 
-/** GitHub's answer about a token or repository, as a client error that stores nothing. */
+/** GitHub's answer about a token or repository, as an error that stores nothing. */
 function checkFailure(error: unknown): AppError {
   if (!(error instanceof GitHubApiError)) throw error;
-  switch (error.code) {
-    case 'TOKEN_INVALID':
-    case 'TOKEN_FORBIDDEN':
-    case 'REPOSITORY_NOT_FOUND':
-      return new AppError(422, error.code, error.message);
-    case 'GITHUB_RATE_LIMITED':
-      return new AppError(503, error.code, error.message, { 'Retry-After': '60' });
-    default:
-      return new AppError(502, error.code, error.message);
-  }
+  const retry = error.code === 'GITHUB_RATE_LIMITED' ? { retryAfterSeconds: 60 } : {};
+  return new AppError(error.code, error.message, retry);
 }
 
 function ownerAndRepo(repositoryUrl: string): [string, string] {
@@ -144,7 +132,6 @@ export async function connectRepository(
   const token = tokenFor(repositoryUrl, given ?? settings.defaultToken, settings.hosts);
   if (given && !token) {
     throw new AppError(
-      400,
       'HOST_NOT_ALLOWED',
       'A token is only sent to hosts listed in GITHUB_HOSTS, over https',
     );
@@ -164,14 +151,10 @@ export async function connectRepository(
   try {
     head = await lsRemoteHead(repositoryUrl, branch, { token });
   } catch (error) {
-    throw new AppError(422, 'REPOSITORY_UNREACHABLE', (error as Error).message);
+    throw new AppError('REPOSITORY_UNREACHABLE', (error as Error).message);
   }
   if (!head) {
-    throw new AppError(
-      422,
-      'BRANCH_NOT_FOUND',
-      `Branch "${branch}" does not exist in ${fullName(repositoryUrl)}`,
-    );
+    throw new AppError('BRANCH_NOT_FOUND', `Branch "${branch}" does not exist in ${fullName(repositoryUrl)}`);
   }
 
   // 2. Keep the secrets, set up the webhook, record the connection, queue the first sync.
@@ -213,7 +196,7 @@ export async function disconnectRepository(
   by: ActorRef,
 ): Promise<DisconnectResult> {
   const existing = await deps.connections.get();
-  if (!existing?.enabled) throw new AppError(404, 'NOT_CONNECTED', 'No repository is connected');
+  if (!existing?.enabled) throw new AppError('NOT_CONNECTED', 'No repository is connected');
   let webhookRemoved = false;
   let webhookError: string | undefined;
   const hookId = existing.webhook?.status !== 'manual' ? existing.webhook?.id : undefined;
@@ -244,11 +227,10 @@ export async function rotateWebhookSecret(
   by: ActorRef,
 ): Promise<{ previousValidUntil: string }> {
   const connection = await deps.connections.get();
-  if (!connection?.enabled) throw new AppError(409, 'NOT_CONNECTED', 'No repository is connected');
+  if (!connection?.enabled) throw new AppError('NOT_CONNECTED', 'No repository is connected');
   const hook = connection.webhook;
   if (hook?.status === 'manual' || hook?.id === undefined || !hook.url) {
     throw new AppError(
-      409,
       'WEBHOOK_NOT_MANAGED',
       'The webhook was made by hand; change its secret on GitHub and in GITHUB_WEBHOOK_SECRET',
     );
@@ -258,7 +240,7 @@ export async function rotateWebhookSecret(
     await connectionToken(connection, deps.secrets, settings.defaultToken),
     settings.hosts,
   );
-  if (!token) throw new AppError(409, 'NO_TOKEN', 'No token is available to update the webhook');
+  if (!token) throw new AppError('NO_TOKEN', 'No token is available to update the webhook');
   const [owner, repo] = ownerAndRepo(connection.repositoryUrl);
   const { secret, commit } = await deps.secrets.prepareRotation();
   // GitHub first: until the store has the new secret, deliveries signed with it fail and are
@@ -281,7 +263,7 @@ export async function requestSync(
 ): Promise<SyncJob> {
   const connection = await deps.connections.get();
   if (!connection?.enabled) {
-    throw new AppError(409, 'NOT_CONNECTED', 'No repository is connected; PUT /api/github/connection first');
+    throw new AppError('NOT_CONNECTED', 'No repository is connected; PUT /api/github/connection first');
   }
   return queueJob(deps, connection, 'manual', { requestedBy: by });
 }

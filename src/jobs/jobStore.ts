@@ -208,7 +208,7 @@ export class JobStore {
   /** One page, newest first. A token this listing did not hand out is a 400, not a 500. */
   async list(top: number, continuationToken?: string): Promise<JobPage> {
     if (continuationToken !== undefined && !isListingToken(continuationToken)) {
-      throw new AppError(400, 'INVALID_QUERY', 'continuationToken is not one this listing returned');
+      throw new AppError('INVALID_QUERY', 'continuationToken is not one this listing returned');
     }
     const pages = this.table
       .listEntities<JobEntity>({

@@ -51,10 +51,9 @@ export class BlobEditLocks implements EditLocks {
     try {
       if (await isLeased(this.container.getBlockBlobClient(WORKSPACE_LEASE_BLOB))) {
         throw new AppError(
-          409,
           'SYNC_IN_PROGRESS',
           'A sync is writing the workspace; edits are refused until it has finished',
-          { 'Retry-After': '5' },
+          { retryAfterSeconds: 5 },
         );
       }
       return await action(lease.signal);
@@ -70,8 +69,8 @@ export class BlobEditLocks implements EditLocks {
       const lease = await tryAcquireLease(blob, { durationSeconds: this.#leaseSeconds });
       if (lease) return lease;
       if (Date.now() + delay > deadline) {
-        throw new AppError(409, 'EDIT_IN_PROGRESS', `Another edit of ${path} is still running; try again`, {
-          'Retry-After': '5',
+        throw new AppError('EDIT_IN_PROGRESS', `Another edit of ${path} is still running; try again`, {
+          retryAfterSeconds: 5,
         });
       }
       await sleep(delay + Math.random() * delay);

@@ -66,8 +66,8 @@ export async function readPath(
   const ifRangeHolds = !options.ifRange || options.ifRange.trim() === entry.etag;
   const range = ifRangeHolds ? parseRange(options.range, entry.size) : undefined;
   if (range === 'unsatisfiable') {
-    throw new AppError(416, 'RANGE_NOT_SATISFIABLE', `The range is outside the file's ${entry.size} bytes`, {
-      'Content-Range': `bytes */${entry.size}`,
+    throw new AppError('RANGE_NOT_SATISFIABLE', `The range is outside the file's ${entry.size} bytes`, {
+      resourceSize: entry.size,
     });
   }
   const body = await store.read(path, range);
@@ -123,7 +123,7 @@ export interface DeleteRequest {
 }
 
 export async function deletePath(deps: FilesDeps, path: string, request: DeleteRequest): Promise<void> {
-  if (path === '') throw new AppError(409, 'ROOT_NOT_DELETABLE', 'The workspace root cannot be deleted');
+  if (path === '') throw new AppError('ROOT_NOT_DELETABLE', 'The workspace root cannot be deleted');
   await deps.locks.withLock(path, async (signal) => {
     await assertWritable(deps.connections);
     const existing = await deps.store.stat(path);
@@ -135,11 +135,7 @@ export async function deletePath(deps: FilesDeps, path: string, request: DeleteR
       await deps.store.deleteDirectory(path);
     } catch (error) {
       if (error instanceof StoreError && error.code === 'DIRECTORY_NOT_EMPTY') {
-        throw new AppError(
-          409,
-          'DIRECTORY_NOT_EMPTY',
-          `${path} is not empty; add ?recursive=true to delete it`,
-        );
+        throw new AppError('DIRECTORY_NOT_EMPTY', `${path} is not empty; add ?recursive=true to delete it`);
       }
       throw error;
     }
@@ -153,7 +149,6 @@ async function assertWritable(connections: FilesDeps['connections']): Promise<vo
   if (!connection?.enabled) return;
   const repository = fullName(connection.repositoryUrl) ?? 'a GitHub repository';
   throw new AppError(
-    403,
     'WORKSPACE_READ_ONLY',
     `The workspace follows ${repository} (branch ${connection.branch}) and is read-only; disconnect it to edit files`,
   );
@@ -169,7 +164,6 @@ function checkWritePreconditions(path: string, existing: Entry | undefined, requ
   }
   if (request.ifMatch === undefined && request.ifNoneMatch === undefined) {
     throw new AppError(
-      428,
       'PRECONDITION_REQUIRED',
       `${path} exists; send If-Match with its ETag (or *) to replace it`,
     );
@@ -183,7 +177,7 @@ async function makeParents(store: WorkspaceStore, parent: string): Promise<strin
   for (let dir = parent; dir !== ''; dir = parentOf(dir)) {
     const entry = await store.stat(dir);
     if (entry?.type === 'directory') break;
-    if (entry) throw new AppError(409, 'PARENT_NOT_A_DIRECTORY', `${dir} is a file, not a folder`);
+    if (entry) throw new AppError('PARENT_NOT_A_DIRECTORY', `${dir} is a file, not a folder`);
     missing.push(dir);
   }
   await store.makeDirectories(parent);
@@ -283,21 +277,17 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 function notFound(path: string): AppError {
-  return new AppError(404, 'NOT_FOUND', `${path || 'The workspace root'} does not exist`);
+  return new AppError('NOT_FOUND', `${path || 'The workspace root'} does not exist`);
 }
 
 function isDirectory(path: string): AppError {
-  return new AppError(409, 'IS_DIRECTORY', `${path || 'The workspace root'} is a folder, not a file`);
+  return new AppError('IS_DIRECTORY', `${path || 'The workspace root'} is a folder, not a file`);
 }
 
 function preconditionFailed(path: string): AppError {
-  return new AppError(
-    412,
-    'PRECONDITION_FAILED',
-    `${path} does not match the condition (it changed or exists)`,
-  );
+  return new AppError('PRECONDITION_FAILED', `${path} does not match the condition (it changed or exists)`);
 }
 
 function tooLarge(): AppError {
-  return new AppError(413, 'PAYLOAD_TOO_LARGE', `Files are limited to ${MAX_FILE_BYTES} bytes (10 MiB)`);
+  return new AppError('PAYLOAD_TOO_LARGE', `Files are limited to ${MAX_FILE_BYTES} bytes (10 MiB)`);
 }

@@ -70,9 +70,9 @@ export async function zipWorkspace(
   options: ZipOptions = {},
 ): Promise<Readable> {
   const entry = await store.stat(path);
-  if (!entry) throw new AppError(404, 'NOT_FOUND', `${path} does not exist`);
+  if (!entry) throw new AppError('NOT_FOUND', `${path} does not exist`);
   if (entry.type !== 'directory')
-    throw new AppError(400, 'NOT_A_DIRECTORY', `${path} is a file; ?path= takes a folder`);
+    throw new AppError('NOT_A_DIRECTORY', `${path} is a file; ?path= takes a folder`);
   return zipFolder(store, path, options);
 }
 

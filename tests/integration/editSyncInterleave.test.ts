@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tryAcquireLease } from '../../src/blobLease.js';
+import { isLeased } from '../../src/blobLease.js';
 import { WORKSPACE_LEASE_BLOB } from '../../src/storage-names.js';
 import { BlobEditLocks, editsInFlight } from '../../src/workspace/editLock.js';
 import { writeFile, type FilesDeps } from '../../src/workspace/files.js';
@@ -87,11 +87,10 @@ describe('edits and syncs', () => {
     try {
       const delivered = h.deliver();
       // The sync holds the workspace lease and waits: an edit that starts now is refused.
-      await until('the sync holds the workspace', async () => {
-        const probe = await tryAcquireLease(h.deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB));
-        await probe?.release();
-        return probe === undefined;
-      });
+      // Looked at, never taken: a probe that took the lease would make the sync wait.
+      await until('the sync holds the workspace', () =>
+        isLeased(h.deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB)),
+      );
       await expect(
         writeFile(files, 'refused.txt', Readable.from([Buffer.from('x')]), {}),
       ).rejects.toMatchObject({

@@ -377,7 +377,7 @@ describe('the fake as the delivery side of a git push', () => {
       await repo.write('README.md', '# changed\n');
       await repo.commit('two changes');
       const arrived = receiver.next();
-      const { before, after, deliveries } = await pushAndDeliver(repo, fake);
+      const { after, deliveries } = await pushAndDeliver(repo, fake);
       const push = await arrived;
       expect(deliveries.map((d) => d.statusCode)).toEqual([200]);
       expect(push.headers['x-github-event']).toBe('push');
@@ -386,9 +386,9 @@ describe('the fake as the delivery side of a git push', () => {
       expect(classifyDelivery('push', payload)).toEqual({
         kind: 'push',
         branch: 'main',
-        before,
         after,
         repositoryFullName: 'acme/pushed',
+        sender: 'octocat',
       });
       expect(payload).toMatchObject({
         forced: false,

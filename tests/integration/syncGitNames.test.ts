@@ -47,8 +47,8 @@ describe('trees no checkout could hold', () => {
       'back\\slash': 'backslash\n',
     });
     expect(skippedOf(job)).toEqual({
-      [tooLong]: 'name longer than 255 characters',
-      [`docs/${tooLong}`]: 'name longer than 255 characters',
+      [tooLong]: 'name longer than 255 bytes (UTF-8)',
+      [`docs/${tooLong}`]: 'name longer than 255 bytes (UTF-8)',
       '.git/hooks/post-checkout': 'excluded by SYNC_EXCLUDE',
       '.git./x': 'name ends with a dot or a space',
       'con.txt': 'reserved name "con.txt"',

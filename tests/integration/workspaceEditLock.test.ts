@@ -62,10 +62,10 @@ describe.each(['local', 'azure-files'])('%s store', (kind) => {
           writeFile(files, path, body(text), { ifMatch: [entry.etag] }),
         ),
       );
-      const statuses = outcomes.map((o) =>
-        o.status === 'fulfilled' ? 204 : (o.reason as { status: number }).status,
+      const results = outcomes.map((o) =>
+        o.status === 'fulfilled' ? 'written' : (o.reason as { code: string }).code,
       );
-      expect(statuses.sort()).toEqual([204, 412, 412]);
+      expect(results.sort()).toEqual(['PRECONDITION_FAILED', 'PRECONDITION_FAILED', 'written']);
     }
   });
 });

@@ -15,7 +15,7 @@ function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (error) {
-    return error instanceof AppError ? `${error.status} ${error.code}` : 'other';
+    return error instanceof AppError ? error.code : 'other';
   }
   return undefined;
 }
@@ -36,7 +36,7 @@ describe('decodePayload', () => {
     ['null', 'null', 'application/json'],
     ['a form without payload', 'other=1', 'application/x-www-form-urlencoded'],
   ])('answers 400 INVALID_PAYLOAD for %s', (_name, body, type) => {
-    expect(codeOf(() => decodePayload(Buffer.from(body), type))).toBe('400 INVALID_PAYLOAD');
+    expect(codeOf(() => decodePayload(Buffer.from(body), type))).toBe('INVALID_PAYLOAD');
   });
 });
 
@@ -85,6 +85,6 @@ describe('classifyDelivery', () => {
     ['repository.full_name', { repository: {} }],
     ['a SHA in after', { after: 'main' }],
   ])('answers 400 for a push without %s', (_name, over) => {
-    expect(codeOf(() => classifyDelivery('push', push(over)))).toBe('400 INVALID_PAYLOAD');
+    expect(codeOf(() => classifyDelivery('push', push(over)))).toBe('INVALID_PAYLOAD');
   });
 });
