@@ -5,7 +5,7 @@
 import { ancestorsOf, parentOf } from '../workspace/paths.js';
 import { StoreError, type WorkspaceStore } from '../workspace/store.js';
 import type { Manifest } from './manifest.js';
-import { excludedBy, selectFiles, type ListedEntry } from './plan.js';
+import { excludedBy, foldersOf, selectFiles, type ListedEntry } from './plan.js';
 import type { TreeEntry } from '../git/tree.js';
 
 /** The whole store, each entry cut down to what the plan compares (no names, times or modes). */
@@ -55,7 +55,7 @@ export async function listChanged(
   const folders = new Set<string>(
     changed.flatMap((path) => [parentOf(path), ...ancestorsOf(parentOf(path))]),
   );
-  const wantedDirs = new Set(tree.flatMap((entry) => ancestorsOf(entry.path)));
+  const wantedDirs = foldersOf(tree);
 
   const listed: ListedEntry[] = [];
   const pending = [...folders];
@@ -77,7 +77,9 @@ export async function listChanged(
     if (!folders.has(parentOf(path))) {
       fromManifest.push({ path, type: 'file', size: known.size, etag: known.etag });
     }
-    for (const dir of ancestorsOf(path)) manifestDirs.add(dir);
+    // Once a folder is in, so are the folders above it.
+    for (let dir = parentOf(path); dir !== '' && !manifestDirs.has(dir); dir = parentOf(dir))
+      manifestDirs.add(dir);
   }
   for (const dir of manifestDirs) {
     if (!folders.has(parentOf(dir))) fromManifest.push({ path: dir, type: 'directory', size: 0, etag: '' });

@@ -108,7 +108,7 @@ export function selectFiles(tree: TreeEntry[], isExcluded: (path: string) => boo
 }
 
 /** Every folder above the given files. */
-function foldersOf(files: TreeEntry[]): Set<string> {
+export function foldersOf(files: TreeEntry[]): Set<string> {
   const folders = new Set<string>();
   for (const { path } of files) {
     // Once a folder is in, so are all the folders above it.
