@@ -5,7 +5,7 @@
 
 import { loadConfig } from '../../src/config.js';
 import { connectRepository } from '../../src/jobs/connect.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices, type Services } from '../../src/functions/services.js';
 import { hostSettings } from '../../src/hostJson.js';
 import { runSyncMessage, type SyncDependencies } from '../../src/sync/runJob.js';
 import type { JobTrigger, SyncJob } from '../../src/jobs/types.js';

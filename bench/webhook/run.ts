@@ -36,7 +36,7 @@ Object.assign(process.env, {
   GITHUB_WEBHOOK_SECRET: SECRET,
 });
 const { githubWebhook } = await import('../../src/functions/githubWebhook.js');
-const services = await (await import('../../src/services.js')).getServices();
+const services = await (await import('../../src/functions/services.js')).getServices();
 await services.connections.connect('https://github.com/acme/site.git', 'main');
 // Node's ESM loader sees only some of this CommonJS bundle's named exports; the default has all.
 const { HttpRequest, InvocationContext } = functions;

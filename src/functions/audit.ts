@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { AuditQueryError } from '../auth/audit.js';
 import { getConfig } from '../config.js';
-import { getServices } from '../services.js';
+import { getServices } from './services.js';
 import { authLevelFor, authorized } from './authorize.js';
 import { errorResponse, json, toErrorResponse } from './http.js';
 

@@ -14,7 +14,7 @@ import {
   type ConnectSettings,
 } from '../jobs/connect.js';
 import type { Connection, ConnectionWebhook } from '../jobs/types.js';
-import { getServices, type Services } from '../services.js';
+import { getServices, type Services } from './services.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import { editsInFlight } from '../workspace/editLock.js';
 import { audited } from './audited.js';

@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { classifyDelivery, decodePayload } from '../github/events.js';
 import { verify } from '../github/signature.js';
 import { acceptPush } from '../jobs/intake.js';
-import { getServices } from '../services.js';
+import { getServices } from './services.js';
 import { LargeBodyGate, readGatedBody } from './body.js';
 import { errorResponse, json, toErrorResponse } from './http.js';
 

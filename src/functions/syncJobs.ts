@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 import { getConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { requestSync } from '../jobs/connect.js';
-import { getServices } from '../services.js';
+import { getServices } from './services.js';
 import { audited } from './audited.js';
 import { authLevelFor, authorized } from './authorize.js';
 import { errorResponse, json, toErrorResponse } from './http.js';

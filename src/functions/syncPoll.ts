@@ -8,7 +8,7 @@ import { isLeased, DEFAULT_LEASE_SECONDS } from '../blobLease.js';
 import { getConfig } from '../config.js';
 import { hostSettings } from '../hostJson.js';
 import { sweepAbandonedJobs } from '../jobs/sweep.js';
-import { getServices } from '../services.js';
+import { getServices } from './services.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import { pollRepository } from '../sync/poll.js';
 import { event } from '../telemetry/index.js';

@@ -4,7 +4,7 @@
 import { app, type HttpRequest } from '@azure/functions';
 import { AppError } from '../errors.js';
 import { getConfig } from '../config.js';
-import { getServices } from '../services.js';
+import { getServices } from './services.js';
 import { authLevelFor, authorized } from './authorize.js';
 import { errorResponse, json, toErrorResponse } from './http.js';
 

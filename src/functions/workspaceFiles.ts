@@ -7,7 +7,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { AppError } from '../errors.js';
 import { getConfig } from '../config.js';
 import type { ActorRef } from '../jobs/types.js';
-import { getServices, type Services } from '../services.js';
+import { getServices, type Services } from './services.js';
 import { parseEtagCondition } from '../workspace/conditional.js';
 import { contentTypeFor } from '../workspace/contentType.js';
 import { BlobEditLocks } from '../workspace/editLock.js';

@@ -4,7 +4,7 @@
 // sync.* events and metrics (src/telemetry/sync.ts).
 
 import { app, type InvocationContext } from '@azure/functions';
-import { getServices } from '../services.js';
+import { getServices } from './services.js';
 import { QUEUES } from '../storage-names.js';
 import { hostSettings } from '../hostJson.js';
 import { runSyncMessage } from '../sync/runJob.js';

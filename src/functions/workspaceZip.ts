@@ -2,7 +2,7 @@
 
 import { app } from '@azure/functions';
 import { getConfig } from '../config.js';
-import { getServices } from '../services.js';
+import { getServices } from './services.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import { readManifest } from '../sync/manifest.js';
 import type { Entry } from '../workspace/store.js';

@@ -16,7 +16,7 @@ import type { Role } from '../../src/auth/actor.js';
 import type { AuditAction } from '../../src/auth/audit.js';
 import { createCoreApi, installCoreModule } from '../../src/dev/coreShim.js';
 import { buildRoutes, matchRoute, type HttpRoute } from '../../src/dev/routes.js';
-import { getServices } from '../../src/services.js';
+import { getServices } from '../../src/functions/services.js';
 import { TABLES } from '../../src/storage-names.js';
 import { startRuntime } from '../e2e/support/runtime.js';
 import { startHarness, type Harness } from '../support/appHarness.js';

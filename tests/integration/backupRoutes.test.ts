@@ -13,7 +13,7 @@ const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 
 let harness: Harness;
 let routes: typeof import('../../src/functions/workspaceBackups.js');
-let services: Awaited<ReturnType<typeof import('../../src/services.js').getServices>>;
+let services: Awaited<ReturnType<typeof import('../../src/functions/services.js').getServices>>;
 
 /** A Static Web Apps-shaped principal: AUTH_MODE=dev takes it from the request's header. */
 const principal = (role: Role) =>
@@ -58,7 +58,7 @@ const made: { info: BackupInfo; bytes: Buffer }[] = [];
 beforeAll(async () => {
   harness = await startHarness({ AUTH_MODE: 'dev' });
   routes = await import('../../src/functions/workspaceBackups.js');
-  services = await (await import('../../src/services.js')).getServices();
+  services = await (await import('../../src/functions/services.js')).getServices();
 });
 afterAll(() => harness?.stop());
 

@@ -8,12 +8,12 @@ const SECRET = 'test-webhook-secret-3f9a';
 const REPO_URL = 'https://github.com/Acme/Site.git';
 let harness: Harness;
 let githubWebhook: typeof import('../../src/functions/githubWebhook.js').githubWebhook;
-let services: Awaited<ReturnType<typeof import('../../src/services.js').getServices>>;
+let services: Awaited<ReturnType<typeof import('../../src/functions/services.js').getServices>>;
 
 beforeAll(async () => {
   harness = await startHarness({ GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: 'ghp_tokenvalue' });
   ({ githubWebhook } = await import('../../src/functions/githubWebhook.js'));
-  services = await (await import('../../src/services.js')).getServices();
+  services = await (await import('../../src/functions/services.js')).getServices();
   await services.connections.connect(REPO_URL, 'main');
 });
 afterAll(() => harness?.stop());

@@ -2,22 +2,22 @@
 // take what they need from here; domain code receives its dependencies as arguments.
 
 import type { ContainerClient } from '@azure/storage-blob';
-import { AuditLog } from './auth/audit.js';
-import { getConfig, type Config } from './config.js';
-import { ConnectionStore } from './jobs/connectionStore.js';
-import { connectionToken } from './jobs/connect.js';
-import { ConnectionSecrets } from './jobs/connectionSecrets.js';
-import type { Connection } from './jobs/types.js';
-import { Dedupe } from './jobs/dedupe.js';
-import { JobStore } from './jobs/jobStore.js';
-import { EventQueue, SyncQueue } from './jobs/queues.js';
-import { BackupStore, backupContainerBeside } from './sync/backup.js';
-import { ensureStorage, queueClient, stateContainer, tableClient } from './jobs/storageClients.js';
-import { createGitHubApi, type GitHubApi } from './github/api.js';
-import { createSecretStore } from './secrets/createSecretStore.js';
-import { QUEUES, TABLES } from './storage-names.js';
-import { createWorkspaceStore } from './workspace/createStore.js';
-import type { WorkspaceStore } from './workspace/store.js';
+import { AuditLog } from '../auth/audit.js';
+import { getConfig, type Config } from '../config.js';
+import { ConnectionStore } from '../jobs/connectionStore.js';
+import { connectionToken } from '../jobs/connect.js';
+import { ConnectionSecrets } from '../jobs/connectionSecrets.js';
+import type { Connection } from '../jobs/types.js';
+import { Dedupe } from '../jobs/dedupe.js';
+import { JobStore } from '../jobs/jobStore.js';
+import { EventQueue, SyncQueue } from '../jobs/queues.js';
+import { BackupStore, backupContainerBeside } from '../sync/backup.js';
+import { ensureStorage, queueClient, stateContainer, tableClient } from '../jobs/storageClients.js';
+import { createGitHubApi, type GitHubApi } from '../github/api.js';
+import { createSecretStore } from '../secrets/createSecretStore.js';
+import { QUEUES, TABLES } from '../storage-names.js';
+import { createWorkspaceStore } from '../workspace/createStore.js';
+import type { WorkspaceStore } from '../workspace/store.js';
 
 export interface Services {
   config: Config;
