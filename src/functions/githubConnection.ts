@@ -17,6 +17,7 @@ import type { Connection, ConnectionWebhook } from '../jobs/types.js';
 import { getServices, type Services } from './services.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import { editsInFlight } from '../workspace/editLock.js';
+import { connectionChanged } from '../telemetry/index.js';
 import { audited } from './audited.js';
 import { authLevelFor, authorized } from './authorize.js';
 import { readJsonObject } from './body.js';
@@ -124,7 +125,12 @@ const connect = authorized('Workspace.Admin', async (request, context, actor) =>
       },
       () => connectRepository(depsOf(services), body, settingsOf(services), by),
     );
-    context.log('Repository connected', { repository: fullName(connection.repositoryUrl), jobId: job.id });
+    connectionChanged(connection.createdAt === connection.updatedAt ? 'connected' : 'updated', {
+      repository: fullName(connection.repositoryUrl),
+      branch: connection.branch,
+      tokenExpiresAt: connection.tokenExpiresAt,
+      jobId: job.id,
+    });
     return json(
       202,
       { jobId: job.id, connection: await view(services, connection) },
@@ -157,6 +163,10 @@ const disconnect = authorized('Workspace.Admin', async (_request, context, actor
       { actor, action: 'connection.disconnect', target: current.repositoryUrl },
       () => disconnectRepository(depsOf(services), settingsOf(services), { id: actor.id, name: actor.name }),
     );
+    connectionChanged('disconnected', {
+      repository: fullName(current.repositoryUrl),
+      branch: current.branch,
+    });
     // A sync that is running finishes its tree first; edits are refused (SYNC_IN_PROGRESS) until then.
     const syncRunning = await isLeased(services.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB));
     return json(syncRunning ? 202 : 200, {

@@ -4,6 +4,7 @@ import { verify } from '../github/signature.js';
 import { acceptPush } from '../jobs/intake.js';
 import { getServices } from './services.js';
 import { LargeBodyGate, readGatedBody } from './body.js';
+import { webhookOutcome } from '../telemetry/index.js';
 import { errorResponse, json, toErrorResponse } from './http.js';
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
@@ -38,7 +39,7 @@ export async function githubWebhook(
     }
     release();
     if (!verified) {
-      context.warn('Webhook rejected: signature missing or invalid');
+      webhookOutcome('rejected', { reason: 'invalid-signature' });
       return errorResponse(401, 'INVALID_SIGNATURE', 'Signature missing or invalid');
     }
     const event = request.headers.get('x-github-event');
@@ -46,11 +47,19 @@ export async function githubWebhook(
     const delivery = classifyDelivery(event, decodePayload(body, request.headers.get('content-type')));
     if (delivery.kind === 'ping') return json(200, { ok: true });
     if (delivery.kind === 'ignored') {
-      context.log('Webhook ignored', { event, deliveryId, reason: delivery.reason });
+      webhookOutcome('ignored', { deliveryId, githubEvent: event ?? undefined, reason: delivery.reason });
       return json(200, { ignored: delivery.reason });
     }
     const outcome = await acceptPush(services, delivery, deliveryId);
-    context.log('Webhook push', { deliveryId, commit: delivery.after, outcome: outcome.kind });
+    webhookOutcome(
+      outcome.kind === 'queued' ? 'accepted' : outcome.kind === 'duplicate' ? 'duplicate' : 'ignored',
+      {
+        deliveryId,
+        jobId: outcome.kind === 'ignored' ? undefined : outcome.jobId,
+        commit: delivery.after,
+        reason: outcome.kind === 'ignored' ? outcome.reason : undefined,
+      },
+    );
     switch (outcome.kind) {
       case 'ignored':
         return json(200, { ignored: outcome.reason });

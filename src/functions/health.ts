@@ -4,6 +4,7 @@
 
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { getConfig } from '../config.js';
+import { ConnectionStore } from '../jobs/connectionStore.js';
 import { queueClient, stateContainer, tableClient } from '../jobs/storageClients.js';
 import { QUEUES, TABLES } from '../storage-names.js';
 import { createWorkspaceStore } from '../workspace/createStore.js';
@@ -26,11 +27,40 @@ function dependencyChecks(): Record<string, Check> {
   };
 }
 
+const WEEK_MS = 7 * 24 * 60 * 60_000;
+let connectionTable: ReturnType<typeof tableClient> | undefined;
+
+/**
+ * The connection's token, as a warning only: an expiring token is the operator's to renew and no
+ * reason for the platform to recycle a healthy instance, so it never turns the answer into a 503.
+ * Says when, never anything of the token itself.
+ */
+async function tokenWarning(): Promise<{ status: 'degraded' | 'warning'; warning: string } | undefined> {
+  connectionTable ??= tableClient(getConfig().storage, TABLES.connection);
+  const connection = await new ConnectionStore(connectionTable).get().catch(() => undefined);
+  const expiresAt = connection?.enabled ? Date.parse(connection.tokenExpiresAt ?? '') : NaN;
+  if (Number.isNaN(expiresAt)) return undefined;
+  if (expiresAt <= Date.now()) {
+    return {
+      status: 'degraded',
+      warning: `The GitHub token expired at ${new Date(expiresAt).toISOString()}; reconnect with a new one`,
+    };
+  }
+  if (expiresAt - Date.now() < WEEK_MS) {
+    return {
+      status: 'warning',
+      warning: `The GitHub token expires at ${new Date(expiresAt).toISOString()}; reconnect with a new one before then`,
+    };
+  }
+  return undefined;
+}
+
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     checks ??= dependencyChecks();
-    const report = await checkHealth(checks);
-    return json(report.status === 'healthy' ? 200 : 503, report);
+    const [report, token] = await Promise.all([checkHealth(checks), tokenWarning()]);
+    if (report.status !== 'healthy') return json(503, report);
+    return json(200, token ? { ...report, status: token.status, warnings: [token.warning] } : report);
   } catch (error) {
     return toErrorResponse(error, context);
   }

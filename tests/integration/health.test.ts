@@ -40,6 +40,39 @@ it('answers 200 with every dependency up', async () => {
   expect(Object.values(body.checks).every((check) => check.status === 'up')).toBe(true);
 });
 
+it('warns (still 200) when the token expires within 7 days, and says degraded once it has expired', async () => {
+  const { health } = await import('../../src/functions/health.js');
+  const { ConnectionStore } = await import('../../src/jobs/connectionStore.js');
+  const connections = new ConnectionStore(
+    tableClient(
+      { kind: 'connectionString', connectionString: harness.azurite.connectionString },
+      'Connection',
+    ),
+  );
+  const call = async () => {
+    const request = harness.request({ method: 'GET', url: 'http://127.0.0.1/api/health' });
+    const response = new HttpResponse((await health(request, harness.context())) as HttpResponseInit);
+    return {
+      status: response.status,
+      body: (await response.json()) as { status: string; warnings?: string[] },
+    };
+  };
+  const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+  try {
+    await connections.connect('https://github.com/o/r', 'main', { tokenExpiresAt: inDays(30) });
+    expect(await call()).toMatchObject({ status: 200, body: { status: 'healthy' } });
+    await connections.connect('https://github.com/o/r', 'main', { tokenExpiresAt: inDays(3) });
+    const soon = await call();
+    expect(soon).toMatchObject({ status: 200, body: { status: 'warning' } });
+    expect(soon.body.warnings?.[0]).toMatch(/expires at/);
+    await connections.connect('https://github.com/o/r', 'main', { tokenExpiresAt: inDays(-1) });
+    expect(await call()).toMatchObject({ status: 200, body: { status: 'degraded' } });
+  } finally {
+    await connections.disconnect();
+  }
+  expect(await call()).toMatchObject({ status: 200, body: { status: 'healthy' } });
+});
+
 it('names what is down, within the timeout, without secrets', async () => {
   const hung = `http://127.0.0.1:${silentPort}/${DEV_ACCOUNT}`;
   const storage = {
