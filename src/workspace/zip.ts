@@ -117,7 +117,7 @@ export function zipFolder(store: WorkspaceStore, root: string, options: ZipOptio
    * one Get File response, and the SDK fails a resumed one whose ETag moved). Another size means
    * the file changed since the listing: the bytes are kept if they are its size now (a whole read
    * of the newer version), read again if not, and left out after READ_ATTEMPTS. No stat per
-   * file: on 10,000 small files it costs more than the deflating (docs/bench-zip.md).
+   * file: on 10,000 small files that costs about as much as deflating them (docs/bench-zip.md).
    */
   const readWhole = async (listed: Entry): Promise<{ entry: Entry; bytes: Buffer } | Skip> => {
     let version = listed;
