@@ -8,6 +8,8 @@ export type SyncErrorCode =
   | 'CLONE_FAILED'
   | 'STORAGE_ERROR'
   | 'LEASE_LOST'
+  | 'SCRATCH_SPACE_LOW'
+  | 'SCRATCH_SPACE_EXHAUSTED'
   | 'SYNC_FAILED';
 
 export class SyncError extends Error {

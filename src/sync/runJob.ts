@@ -4,6 +4,8 @@
 // function calls this and nothing else; tests call it the same way.
 
 import { setMaxListeners } from 'node:events';
+import { statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ConnectionStore } from '../jobs/connectionStore.js';
@@ -15,6 +17,7 @@ import { tokenFor, validateRepositoryUrl } from '../github/repository.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import type { WorkspaceStore } from '../workspace/store.js';
 import { applyPlan } from './apply.js';
+import { countingStore } from './countingStore.js';
 import { cloneBranch } from '../git/clone.js';
 import { listChanged, walkAll } from './listing.js';
 import { SyncError } from './errors.js';
@@ -110,6 +113,34 @@ function jobError(error: unknown, auth: GitAuth): { code: string; message: strin
   };
 }
 
+/**
+ * Clone scratch space is the container's local disk, which is bounded: a sync that cannot fit a
+ * clone says so (SCRATCH_SPACE_LOW / SCRATCH_SPACE_EXHAUSTED) instead of failing somewhere in git.
+ */
+export const MIN_SCRATCH_BYTES = 256 * 1024 * 1024;
+
+function scratchFull(dir: string): SyncError {
+  return new SyncError(
+    'SCRATCH_SPACE_EXHAUSTED',
+    `The repository does not fit in the clone scratch space (${dir}); free disk space or point SYNC_TEMP_DIR at a larger local disk`,
+  );
+}
+
+function noSpace(error: unknown): boolean {
+  return /ENOSPC|No space left on device/i.test(`${(error as Error)?.message ?? error}`);
+}
+
+async function assertScratchSpace(dir: string): Promise<void> {
+  const stats = await statfs(dir).catch(() => undefined);
+  if (stats && stats.bavail * stats.bsize < MIN_SCRATCH_BYTES) {
+    const freeMiB = Math.floor((stats.bavail * stats.bsize) / 1024 / 1024);
+    throw new SyncError(
+      'SCRATCH_SPACE_LOW',
+      `Only ${freeMiB} MiB are free in the clone scratch space (${dir}); a clone needs at least ${MIN_SCRATCH_BYTES / 1024 / 1024} MiB`,
+    );
+  }
+}
+
 /** The synced state after a run: what the job and the connection record. */
 interface Result {
   status: 'succeeded' | 'skipped';
@@ -122,6 +153,9 @@ interface Result {
   /** Milliseconds per phase, for the log (and the benchmark). */
   phases?: Record<string, number>;
   backupId?: string;
+  /** Bytes of file content written, and store operations made (telemetry). */
+  bytesWritten?: number;
+  storageRequests?: number;
 }
 
 async function timed<T>(phases: Record<string, number>, name: string, step: () => Promise<T>): Promise<T> {
@@ -142,7 +176,9 @@ async function sync(
   leaseId: string,
   signal: AbortSignal,
 ): Promise<Result> {
-  const { settings, store } = deps;
+  const { settings } = deps;
+  const countedStore = countingStore(deps.store);
+  const { store } = countedStore;
   const connection = await deps.connections.get();
   // A sync that an earlier attempt began finishes to a consistent tree of the repository it began
   // with, even when the repository was disconnected meanwhile: half of one tree and half of
@@ -170,8 +206,11 @@ async function sync(
     return { status: 'skipped', commit: head, phases };
   }
 
+  await assertScratchSpace(settings.tempDir ?? tmpdir());
   const checkout = await timed(phases, 'cloneMs', () =>
-    cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }),
+    cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }).catch((error: unknown) => {
+      throw noSpace(error) ? scratchFull(settings.tempDir ?? tmpdir()) : error;
+    }),
   );
   try {
     // A push trusts the manifest outside the folders it changes (its cost follows the change),
@@ -239,9 +278,20 @@ async function sync(
         added,
         updated,
         deleted,
+        by: job.requestedBy,
       });
     }
-    return { status: 'succeeded', commit: checkout.commit, counts, skipped: plan.skipped, phases, backupId };
+    const bytesWritten = plan.writes.reduce((sum, write) => sum + write.size, 0);
+    return {
+      status: 'succeeded',
+      commit: checkout.commit,
+      counts,
+      skipped: plan.skipped,
+      phases,
+      backupId,
+      bytesWritten,
+      storageRequests: countedStore.count(),
+    };
   } finally {
     await checkout.remove();
   }
@@ -319,13 +369,22 @@ export async function runSyncMessage(
   const finish = async (
     status: SyncJob['status'],
     fields: JobPatch,
-    { connected = true, phases }: Pick<Result, 'connected' | 'phases'> = {},
+    { connected = true, phases, bytesWritten, storageRequests }: Partial<Result> = {},
   ) => {
+    const cost = { bytesWritten, storageRequests };
     const finished = new Date();
     const durationMs = finished.getTime() - started.getTime();
     await deps.jobs.update(job.id, { ...fields, status, finishedAt: finished.toISOString(), durationMs });
     const { skippedPaths: _listedOnTheJob, ...logged } = fields;
-    log(`sync.${status}`, { jobId: job.id, attempt, durationMs, ...logged, phases });
+    log(`sync.${status}`, {
+      jobId: job.id,
+      trigger: job.trigger,
+      attempt,
+      durationMs,
+      ...logged,
+      ...cost,
+      phases,
+    });
     if (!connected) return;
     await deps.connections.recordSync({
       lastSyncCommit: fields.commitSynced,
