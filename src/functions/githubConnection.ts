@@ -111,19 +111,23 @@ const read = authorized('Workspace.Reader', async (_request, context) => {
 const connect = authorized('Workspace.Admin', async (request, context, actor) => {
   try {
     const services = await getServices();
-    const body = await readJsonObject(request);
-    const target = typeof body.repositoryUrl === 'string' ? body.repositoryUrl.slice(0, 500) : '';
     const by = { id: actor.id, name: actor.name };
+    // The body is read inside audited(): a connect refused for its body is on record too.
+    let target = '';
     const { connection, job } = await audited(
       services.audit,
       context,
       {
         actor,
         action: 'connection.connect',
-        target,
+        target: () => target,
         details: (r) => ({ jobId: r.job.id, branch: r.connection.branch }),
       },
-      () => connectRepository(depsOf(services), body, settingsOf(services), by),
+      async () => {
+        const body = await readJsonObject(request);
+        target = typeof body.repositoryUrl === 'string' ? body.repositoryUrl.slice(0, 500) : '';
+        return connectRepository(depsOf(services), body, settingsOf(services), by);
+      },
     );
     connectionChanged(connection.createdAt === connection.updatedAt ? 'connected' : 'updated', {
       repository: fullName(connection.repositoryUrl),

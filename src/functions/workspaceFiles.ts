@@ -33,16 +33,17 @@ const read = authorized('Workspace.Reader', async (request, context) => {
 
 const change = authorized('Workspace.Editor', async (request, context, actor) => {
   try {
-    const path = parseWorkspacePath(request.params.path);
     const deps = await filesDeps();
     const by = { id: actor.id, name: actor.name };
+    // The path is checked inside audited(): a refused path is a failed change on record too.
+    const target = (request.params.path ?? '').slice(0, 2048);
     if (request.method === 'PUT') {
-      return await audited(deps.audit, context, { actor, action: 'file.write', target: path }, () =>
-        put(deps, path, request, by),
+      return await audited(deps.audit, context, { actor, action: 'file.write', target }, () =>
+        put(deps, parseWorkspacePath(request.params.path), request, by),
       );
     }
-    return await audited(deps.audit, context, { actor, action: 'file.delete', target: path }, async () => {
-      await deletePath(deps, path, {
+    return await audited(deps.audit, context, { actor, action: 'file.delete', target }, async () => {
+      await deletePath(deps, parseWorkspacePath(request.params.path), {
         ifMatch: parseEtagCondition(request.headers.get('if-match')),
         recursive: isTrue(request.query.get('recursive')),
         by,

@@ -356,7 +356,7 @@ export async function runSyncMessage(
   if (!lease) {
     // Not a failure: don't spend a dequeue attempt, come back when the other sync (or the edits
     // in flight) are done. Short, so a dead worker's expired lease is taken over soon.
-    const delaySeconds = settings.busyRetrySeconds ?? 5;
+    const delaySeconds = settings.busyRetrySeconds ?? 3;
     await deps.syncQueue.enqueue(message, { delaySeconds });
     log('sync.busy', { jobId: job.id, retryInSeconds: delaySeconds });
     return 'busy';

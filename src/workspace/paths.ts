@@ -8,6 +8,12 @@ const RESERVED_NAMES = /^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const FORBIDDEN_CHARS = /["\\:|<>*?]/;
+/**
+ * `.git` in any spelling a file system may fold to it (case, the NTFS short name git~1, trailing
+ * dots, characters HFS+ ignores): git itself refuses to check such names out (CVE-2014-9390).
+ */
+const GIT_NAMES = /^(\.git|git~1)$/i;
+const IGNORED_BY_HFS = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 
 /** Why a single name cannot live in the workspace, or undefined when it can. */
 export function invalidSegmentReason(segment: string): string | undefined {
@@ -17,6 +23,9 @@ export function invalidSegmentReason(segment: string): string | undefined {
   if (FORBIDDEN_CHARS.test(segment)) return 'character Azure Files cannot hold (" \\ : | < > * ?)';
   if (/[. ]$/.test(segment)) return 'name ends with a dot or a space';
   if (RESERVED_NAMES.test(segment)) return `reserved name "${segment}"`;
+  if (GIT_NAMES.test(segment.replace(IGNORED_BY_HFS, '').replace(/[. ]+$/, ''))) {
+    return `name git reserves ("${segment}")`;
+  }
   // Bytes, not characters: a local file system holds 255 bytes of UTF-8 per name (ext4, APFS), and
   // Azure Files 255 characters, so 255 bytes fits both. The sync skips such names by the same rule.
   if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_LENGTH) {

@@ -112,10 +112,17 @@ describe('local store: atomic writes', () => {
 
   it('removes the temp file and keeps the old content when the body fails', async () => {
     await store.write('f.txt', Buffer.from('old'));
-    const body = new Readable({ read() {} });
+    // The client fails only once the store reads (an error nobody listens for yet would be unhandled).
+    let started = false;
+    const body = new Readable({
+      read() {
+        if (started) return;
+        started = true;
+        this.push('partial');
+        setTimeout(() => this.destroy(new Error('client went away')), 10);
+      },
+    });
     const writing = store.write('f.txt', body);
-    body.push('partial');
-    setTimeout(() => body.destroy(new Error('client went away')), 10);
     await expect(writing).rejects.toThrow('client went away');
     expect(await readdir(root)).toEqual(['f.txt']);
     expect(await readFile(join(root, 'f.txt'), 'utf8')).toBe('old');
