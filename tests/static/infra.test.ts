@@ -36,6 +36,7 @@ const NOT_IN_AZURE: Record<string, string> = {
   WORKSPACE_FILES_CONNECTION: 'the app reaches Azure Files with its identity (WORKSPACE_FILES_URL)',
   SYNC_ALLOW_LOCAL_REPOS: 'dev and tests only',
   DEV_PRINCIPAL: 'AUTH_MODE=dev only, which the app refuses in Azure',
+  LOCAL_SECRETS_PATH: 'the local secret store, for npm start only: Azure uses Key Vault',
 };
 /** Storage the issues name that src/storage-names.ts does not list yet (the app creates its own on start). */
 const NAMED_BY_ISSUES = { tables: ['AuditLog'], containers: ['workspace-backups'] };
