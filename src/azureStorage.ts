@@ -1,10 +1,14 @@
 // Two facts about Azure Storage calls that several domain modules rely on.
 
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { BlockBlobClient } from '@azure/storage-blob';
 
-/** The HTTP status of a failed storage SDK call (404, 409, 412, …), if it got an answer. */
+/**
+ * The HTTP status of a failed Azure SDK call (404, 409, 412, …), if it got an answer. Every Azure
+ * client throws the core pipeline's RestError; `isRestError` recognises it across package copies.
+ */
 export function httpStatusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number } | undefined)?.statusCode;
+  return isRestError(error) ? error.statusCode : undefined;
 }
 
 /** Creates blob empty unless it exists (leases need a blob to lease). */

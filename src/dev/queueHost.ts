@@ -8,6 +8,7 @@
 //   unprocessed, as the host's queue extension does;
 // - passes `dequeueCount`, `id`, `popReceipt`, times and the text as trigger metadata.
 
+import { httpStatusOf } from '../azureStorage.js';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { QueueClient, type DequeuedMessageItem } from '@azure/storage-queue';
@@ -53,7 +54,7 @@ function metadataFor(
   };
 }
 
-const isNotFound = (error: unknown) => (error as { statusCode?: number })?.statusCode === 404;
+const isNotFound = (error: unknown) => httpStatusOf(error) === 404;
 
 /** Waits ms, or less when signal aborts; the abort listener goes when the wait ends either way. */
 export const abortableSleep = (ms: number, signal: AbortSignal) =>

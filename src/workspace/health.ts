@@ -2,6 +2,8 @@
 // storage account, and the workspace store. Each check has a short timeout; a failure is
 // reported by name with a short reason (an error code, never a URL or a connection string).
 
+import { httpStatusOf } from '../azureStorage.js';
+
 export type Check = (signal: AbortSignal) => Promise<unknown>;
 
 export interface HealthReport {
@@ -40,8 +42,9 @@ async function runCheck(check: Check, timeoutMs: number): Promise<HealthReport['
 
 /** A reason safe to show anonymously: status and service error code, or the system error code. */
 function reasonOf(error: unknown): string {
-  const e = error as { statusCode?: number; code?: string; message?: string; name?: string };
-  if (e.statusCode) return `HTTP ${e.statusCode}${e.code ? ` ${e.code}` : ''}`;
+  const e = error as { code?: string; message?: string; name?: string };
+  const status = httpStatusOf(error);
+  if (status) return `HTTP ${status}${e.code ? ` ${e.code}` : ''}`;
   if (typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code)) return e.code;
   if (e.message?.startsWith('no answer within')) return e.message;
   return e.name ?? 'error';
