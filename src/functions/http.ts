@@ -118,3 +118,13 @@ const STORE_ERROR_STATUS: Record<Exclude<StoreErrorCode, 'STORAGE_ERROR'>, numbe
   IS_DIRECTORY: 409,
   NOT_A_DIRECTORY: 409,
 };
+
+/** `?top=` of a listing: 1 to 100, 20 when absent; anything else is 400 INVALID_QUERY. */
+export function parseTop(raw: string | null): number {
+  if (raw === null) return 20;
+  const top = Number(raw);
+  if (!Number.isInteger(top) || top < 1 || top > 100) {
+    throw new AppError('INVALID_QUERY', 'top must be an integer from 1 to 100');
+  }
+  return top;
+}

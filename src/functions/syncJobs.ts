@@ -1,11 +1,10 @@
 import { app } from '@azure/functions';
 import { getConfig } from '../config.js';
-import { AppError } from '../errors.js';
 import { requestSync } from '../jobs/connect.js';
 import { getServices } from './services.js';
 import { audited } from './audited.js';
 import { authLevelFor, authorized } from './authorize.js';
-import { errorResponse, json, toErrorResponse } from './http.js';
+import { errorResponse, json, toErrorResponse, parseTop } from './http.js';
 
 export const startSync = authorized('Workspace.Admin', async (_request, context, actor) => {
   try {
@@ -22,15 +21,6 @@ export const startSync = authorized('Workspace.Admin', async (_request, context,
     return toErrorResponse(error, context);
   }
 });
-
-function parseTop(raw: string | null): number {
-  if (raw === null) return 20;
-  const top = Number(raw);
-  if (!Number.isInteger(top) || top < 1 || top > 100) {
-    throw new AppError('INVALID_QUERY', 'top must be an integer from 1 to 100');
-  }
-  return top;
-}
 
 export const listSyncJobs = authorized('Workspace.Reader', async (request, context) => {
   try {

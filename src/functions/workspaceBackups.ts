@@ -2,22 +2,12 @@
 // (src/sync/backup.ts). List newest first, download one, delete one (audited).
 
 import { app, type HttpRequest } from '@azure/functions';
-import { AppError } from '../errors.js';
 import { getConfig } from '../config.js';
 import { getServices } from './services.js';
 import { authLevelFor, authorized } from './authorize.js';
-import { errorResponse, json, toErrorResponse } from './http.js';
+import { errorResponse, json, toErrorResponse, parseTop } from './http.js';
 
 const NOT_FOUND = ['BACKUP_NOT_FOUND', 'No such backup'] as const;
-
-function parseTop(raw: string | null): number {
-  if (raw === null) return 20;
-  const top = Number(raw);
-  if (!Number.isInteger(top) || top < 1 || top > 100) {
-    throw new AppError('INVALID_QUERY', 'top must be an integer from 1 to 100');
-  }
-  return top;
-}
 
 const idOf = (request: HttpRequest) => request.params.id ?? '';
 
