@@ -16,6 +16,9 @@ import {
 import type { Connection, ConnectionWebhook } from '../jobs/types.js';
 import { getServices, type Services } from './services.js';
 import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
+import { unsyncedFiles } from '../sync/backup.js';
+import { walkAll } from '../sync/listing.js';
+import { readManifest } from '../sync/manifest.js';
 import { editsInFlight } from '../workspace/editLock.js';
 import { connectionChanged } from '../telemetry/index.js';
 import { audited } from './audited.js';
@@ -135,9 +138,20 @@ const connect = authorized('Workspace.Admin', async (request, context, actor) =>
       tokenExpiresAt: connection.tokenExpiresAt,
       jobId: job.id,
     });
+    // Hand-edited files are never lost: say up front that the first sync backs them up.
+    const manifest = await readManifest(services.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB));
+    const unsynced = unsyncedFiles(await walkAll(services.store), manifest, services.config.sync.exclude);
+    const backup =
+      unsynced.length > 0
+        ? {
+            expected: true,
+            files: unsynced.length,
+            message: `${unsynced.length} file(s) in the workspace did not come from a sync; those the first sync replaces or removes are zipped into a backup first (the job's backupId; GET /api/workspace/backups)`,
+          }
+        : { expected: false, files: 0 };
     return json(
       202,
-      { jobId: job.id, connection: await view(services, connection) },
+      { jobId: job.id, connection: await view(services, connection), backup },
       { Location: `/api/sync/jobs/${job.id}` },
     );
   } catch (error) {

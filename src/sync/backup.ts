@@ -16,7 +16,7 @@ import { forEachLimit } from '../limit.js';
 import type { Entry, WorkspaceStore } from '../workspace/store.js';
 import { zipFolder } from '../workspace/zip.js';
 import type { Manifest } from './manifest.js';
-import type { ListedEntry, Plan } from './plan.js';
+import { excludedBy, type ListedEntry, type Plan } from './plan.js';
 
 /** Blob container of the backups (infra/modules/names.bicep creates the same name). */
 export const BACKUP_CONTAINER = 'workspace-backups';
@@ -86,6 +86,25 @@ export function pathsToBackUp(plan: Plan, manifest: Manifest | undefined, listin
       return !written || written.etag !== listed.etag || written.size !== listed.size;
     })
     .sort();
+}
+
+/**
+ * Files in the workspace the previous sync did not write (absent from its manifest, or changed
+ * since): what a connect warns about, since the first sync backs up those it replaces or removes.
+ */
+export function unsyncedFiles(
+  listing: ListedEntry[],
+  manifest: Manifest | undefined,
+  exclude: string[],
+): string[] {
+  const excluded = excludedBy(exclude);
+  return listing
+    .filter((entry) => entry.type === 'file' && !excluded(entry.path))
+    .filter((entry) => {
+      const written = manifest?.files[entry.path];
+      return !written || written.etag !== entry.etag || written.size !== entry.size;
+    })
+    .map((entry) => entry.path);
 }
 
 const metadataOf = (info: BackupInfo): Record<string, string> => ({

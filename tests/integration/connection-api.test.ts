@@ -214,4 +214,16 @@ describe('connection API', () => {
     expect((await connection('GET')).body.enabled).toBe(false);
     expect((await call(fns.startSync, 'POST', 'sync')).status).toBe(409);
   });
+
+  it('says up front that hand-made files will be backed up by the first sync', async () => {
+    const { writeFile: write } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const clean = await connection('PUT', { repositoryUrl: git.repoUrl('acme/site'), branch: 'main' });
+    expect(clean.body.backup).toEqual({ expected: false, files: 0 });
+    await write(join(harness.workspace, 'hand-made.sh'), 'echo mine\n');
+    const res = await connection('PUT', { repositoryUrl: git.repoUrl('acme/site'), branch: 'main' });
+    expect(res.status).toBe(202);
+    expect(res.body.backup).toMatchObject({ expected: true, files: 1 });
+    expect(res.body.backup.message).toMatch(/backup/);
+  });
 });
