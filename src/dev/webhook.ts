@@ -1,18 +1,15 @@
 // The local stand-in for a GitHub delivery: a `push` payload built from a repository's branch
 // head (or a given commit), signed with the webhook secret as GitHub signs it, and posted.
 
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { fullName } from '../github/repository.js';
 import { sign } from '../github/signature.js';
-import { gitEnv } from '../git/gitAuth.js';
+import { gitClient } from '../git/client.js';
 
-const run = promisify(execFile);
 const ZERO = '0'.repeat(40);
 
 export interface PushOptions {
@@ -24,9 +21,9 @@ export interface PushOptions {
   token?: string;
 }
 
+/** Runs git in dir through the app's one git runner (src/git/client.ts). */
 async function git(dir: string, args: string[], token?: string): Promise<string> {
-  const { stdout } = await run('git', ['-C', dir, ...args], { env: gitEnv({ token }), maxBuffer: 64 << 20 });
-  return stdout.trim();
+  return (await gitClient({ token }, { baseDir: dir }).raw(args)).trim();
 }
 
 function isUrl(text: string): boolean {
@@ -75,7 +72,8 @@ export async function buildPushPayload(options: PushOptions): Promise<Record<str
       '--verify',
       `${options.commit ?? `refs/heads/${options.branch}`}^{commit}`,
     ]);
-    const before = await git(dir, ['rev-parse', '--verify', '-q', `${after}^`]).catch(() => ZERO);
+    // A root commit has no parent: `-q` makes git answer nothing (simple-git does not throw then).
+    const before = (await git(dir, ['rev-parse', '--verify', '-q', `${after}^`]).catch(() => '')) || ZERO;
     const format = ['%T', '%an', '%ae', '%aI', '%cn', '%ce', '%B'].join('%x00');
     const [tree, authorName, authorEmail, timestamp, committerName, committerEmail, message] = (
       await git(dir, ['show', '-s', `--format=${format}`, after])

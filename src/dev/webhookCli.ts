@@ -2,7 +2,7 @@
 // Builds a signed `push` delivery from a repository's branch head and posts it to the local
 // runtime, then prints the answer and the job URL.
 
-import { execFileSync } from 'node:child_process';
+import { gitClient } from '../git/client.js';
 import { resolveSettings } from './settings.js';
 import { buildPushPayload, deliver } from './webhook.js';
 
@@ -31,15 +31,12 @@ function parse(argv: string[]) {
   return options as typeof options & { repository: string };
 }
 
-function currentBranch(repository: string): string {
+async function currentBranch(repository: string): Promise<string> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repository)) return 'main';
-  try {
-    return execFileSync('git', ['-C', repository, 'symbolic-ref', '--short', 'HEAD'], {
-      encoding: 'utf8',
-    }).trim();
-  } catch {
-    return 'main';
-  }
+  const branch = await gitClient({}, { baseDir: repository })
+    .raw(['symbolic-ref', '--short', 'HEAD'])
+    .catch(() => '');
+  return branch.trim() || 'main';
 }
 
 async function main() {
@@ -48,7 +45,7 @@ async function main() {
   const secret = process.env.GITHUB_WEBHOOK_SECRET ?? settings.GITHUB_WEBHOOK_SECRET;
   if (!secret)
     throw new Error('Setting GITHUB_WEBHOOK_SECRET is required (local.settings.json or the environment)');
-  const branch = options.branch ?? currentBranch(options.repository);
+  const branch = options.branch ?? (await currentBranch(options.repository));
   const payload = await buildPushPayload({
     repository: options.repository,
     branch,
