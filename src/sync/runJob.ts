@@ -126,6 +126,10 @@ function scratchFull(dir: string): SyncError {
   );
 }
 
+function branchNotFound(branch: string): SyncError {
+  return new SyncError('BRANCH_NOT_FOUND', `Branch "${branch}" does not exist in the repository`);
+}
+
 function noSpace(error: unknown): boolean {
   return /ENOSPC|No space left on device/i.test(`${(error as Error)?.message ?? error}`);
 }
@@ -195,21 +199,35 @@ async function sync(
   const { branch } = source;
 
   const phases: Record<string, number> = {};
-  const head = await timed(phases, 'lsRemoteMs', () => lsRemoteHead(url, branch, auth));
-  if (!head) throw new SyncError('BRANCH_NOT_FOUND', `Branch "${branch}" does not exist in the repository`);
   const manifestBlob = deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB);
   const manifest = await readManifest(manifestBlob);
   const sameSource = manifest?.repositoryUrl === url && manifest.branch === branch;
-  // A push whose head is already in the workspace needs no clone. Manual and connect triggers
-  // always reconcile, which is how drift gets repaired without a new commit.
-  if (job.trigger === 'push' && sameSource && manifest.commit === head) {
-    return { status: 'skipped', commit: head, phases };
+  // A push whose head is already in the workspace needs no clone: one ls-remote tells. Other
+  // triggers always reconcile (that is how drift is repaired without a new commit), so they go
+  // straight to the clone, which fetches the head as it is now.
+  if (job.trigger === 'push') {
+    const head = await timed(phases, 'lsRemoteMs', () => lsRemoteHead(url, branch, auth));
+    if (!head) throw branchNotFound(branch);
+    if (sameSource && manifest.commit === head) return { status: 'skipped', commit: head, phases };
   }
 
   await assertScratchSpace(settings.tempDir ?? tmpdir());
   const checkout = await timed(phases, 'cloneMs', () =>
     cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }).catch((error: unknown) => {
-      throw noSpace(error) ? scratchFull(settings.tempDir ?? tmpdir()) : error;
+      if (noSpace(error)) throw scratchFull(settings.tempDir ?? tmpdir());
+      // git's own words for a single-branch clone of a branch that is not there
+      const message = String((error as Error)?.message);
+      if (/Remote branch .* not found/i.test(message)) throw branchNotFound(branch);
+      // Before anything was fetched: the same answer ls-remote would have given.
+      if (
+        /Authentication failed|unable to access|Repository not found|returned error: 40[134]/i.test(message)
+      ) {
+        throw new SyncError(
+          'REPOSITORY_UNREACHABLE',
+          (error as Error).message.replace(/^git clone failed/, 'git fetch failed'),
+        );
+      }
+      throw error;
     }),
   );
   try {
@@ -258,17 +276,18 @@ async function sync(
     const written = await timed(phases, 'applyMs', () =>
       applyPlan(plan, store, { concurrency: settings.concurrency, source: checkout.content, signal }),
     );
+    const counts = countsOf(plan); // before the manifest takes plan.unchanged over
     const next: Manifest = {
       version: 1,
       repositoryUrl: url,
       branch,
       commit: checkout.commit,
       fullListingAt: incremental ? manifest?.fullListingAt : listedAt,
-      files: { ...plan.unchanged, ...written },
+      // In place: a copy of 100,000 unchanged entries would cost megabytes for nothing.
+      files: Object.assign(plan.unchanged, written),
     };
     signal.throwIfAborted();
     await writeManifest(manifestBlob, next, leaseId);
-    const counts = countsOf(plan);
     if (hasChanges(plan)) {
       const { added, updated, deleted } = counts;
       await deps.events.publish({
