@@ -18,7 +18,7 @@ export type StorageConfig =
 
 export type WorkspaceConfig =
   | { backend: 'local'; path: string }
-  | { backend: 'azure-files'; share: string; url?: string; connectionString?: string };
+  | { backend: 'azure-files'; share: string; url?: string; connectionString?: string; clientId?: string };
 
 export type AuthMode = 'platform' | 'keys' | 'dev';
 
@@ -191,6 +191,7 @@ function workspaceConfig(env: Env): WorkspaceConfig {
     share,
     url: url ? httpUrl('WORKSPACE_FILES_URL', url) : undefined,
     connectionString,
+    clientId: identityClientId(env),
   };
 }
 

@@ -2,16 +2,14 @@
 // from either a connection string (Azurite, keys) or the managed identity.
 
 import { TableClient, TableServiceClient } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { azureCredential } from '../azureCredential.js';
 import type { StorageConfig } from '../config.js';
 import { QUEUES, STATE_CONTAINER, TABLES } from '../storage-names.js';
 
-function credential(storage: Extract<StorageConfig, { kind: 'identity' }>): TokenCredential {
-  return storage.clientId
-    ? new ManagedIdentityCredential({ clientId: storage.clientId })
-    : new DefaultAzureCredential();
+function credential(storage: Extract<StorageConfig, { kind: 'identity' }>) {
+  return azureCredential(storage.clientId);
 }
 
 /** Azurite speaks an older Tables dialect over plain HTTP; the SDK needs to be told. */

@@ -1,7 +1,7 @@
 // Picks the secret store: Key Vault when KEY_VAULT_URL is set (always, in Azure), else the local
 // file for `npm start`.
 
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { azureCredential } from '../azureCredential.js';
 import { KeyVaultSecretStore, type KeyVaultStoreOptions } from './keyVaultStore.js';
 import { LocalFileSecretStore } from './localFileStore.js';
 import type { SecretStore } from './secretStore.js';
@@ -23,10 +23,6 @@ export function createSecretStore(settings: SecretStoreSettings, tuning: KeyVaul
   return new KeyVaultSecretStore({
     ...tuning,
     vaultUrl: settings.keyVaultUrl,
-    credential: tuning.credential ?? managedIdentity(settings.clientId),
+    credential: tuning.credential ?? azureCredential(settings.clientId),
   });
-}
-
-function managedIdentity(clientId: string | undefined): TokenCredential {
-  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
 }

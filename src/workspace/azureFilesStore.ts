@@ -36,7 +36,6 @@ interface Stamp {
 }
 
 export class AzureFilesWorkspaceStore implements WorkspaceStore {
-  readonly kind = 'azure-files' as const;
   #shareReady?: Promise<void>;
   readonly #directories = new Map<string, ShareDirectoryClient>();
 

@@ -1,6 +1,6 @@
 // Picks the workspace store named by WORKSPACE_BACKEND (see src/config.ts) and wires its client.
 
-import { DefaultAzureCredential } from '@azure/identity';
+import { azureCredential } from '../azureCredential.js';
 import { ShareServiceClient, type StorageRetryOptions } from '@azure/storage-file-share';
 import type { WorkspaceConfig } from '../config.js';
 import { AzureFilesWorkspaceStore, type AzureFilesStoreOptions } from './azureFilesStore.js';
@@ -60,7 +60,7 @@ export function createWorkspaceStore(config: WorkspaceConfig, tuning: StoreTunin
   // identity (OAuth) the REST API cannot create shares and needs the backup intent for file calls.
   const service = config.connectionString
     ? ShareServiceClient.fromConnectionString(config.connectionString, { retryOptions })
-    : new ShareServiceClient(config.url!, new DefaultAzureCredential(), {
+    : new ShareServiceClient(config.url!, azureCredential(config.clientId), {
         retryOptions,
         fileRequestIntent: 'backup',
       });

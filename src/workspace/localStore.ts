@@ -41,7 +41,6 @@ const EXECUTABLE_MODE = 0o755;
 const WHOLE_READ_BYTES = 1024 * 1024;
 
 export class LocalWorkspaceStore implements WorkspaceStore {
-  readonly kind = 'local' as const;
   #root?: Promise<string>;
 
   constructor(private readonly rootPath: string) {}

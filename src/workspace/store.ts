@@ -58,7 +58,6 @@ export class StoreError extends Error {
 }
 
 export interface WorkspaceStore {
-  readonly kind: 'local' | 'azure-files';
   /** The entry at path, or undefined when nothing is there. */
   stat(path: string): Promise<Entry | undefined>;
   /** Direct children of a directory (unordered). NOT_FOUND / NOT_A_DIRECTORY when it is not one. */
