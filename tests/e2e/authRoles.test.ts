@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
-import { localAppSettings, startRuntime, waitFor, type Runtime } from './support/runtime.js';
+import { localAppSettings, startRuntime, waitFor, type Runtime, jsonOf } from './support/runtime.js';
 
 const TOKEN = 'e2e-roles-token-0123456789';
 const SECRET = 'e2e-roles-webhook-secret';
@@ -82,15 +82,6 @@ async function call(runtime: Runtime, caller: Caller, method: string, path: stri
   const headers = new Headers(init.headers);
   if (caller !== 'no header') headers.set('x-ms-client-principal', caller.header);
   return fetch(`${runtime.url}/api/${path}`, { ...init, method, headers });
-}
-
-async function jsonOf<T>(res: Response): Promise<T> {
-  const text = await res.text();
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`HTTP ${res.status}, not JSON: ${text}`);
-  }
 }
 
 /** The newest audit rows, read as the default local admin (the read itself is not audited). */

@@ -12,7 +12,7 @@ import { connectionStringFor, startAzurite, type RunningAzurite } from '../../sr
 import { buildPushPayload, deliver } from '../../src/dev/webhook.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { createTestRepo, type TestRepo } from '../support/gitRepos.js';
-import { localAppSettings, startRuntime, waitFor, type Runtime } from './support/runtime.js';
+import { localAppSettings, startRuntime, waitFor, type Runtime, jsonOf } from './support/runtime.js';
 import { describeTree, readTree, readZip, withoutExcluded } from './support/workspace.js';
 
 const TOKEN = 'e2e-token-0123456789';
@@ -37,15 +37,6 @@ function runtimeEnv(workspace: string, extra: Record<string, string> = {}): Reco
 
 async function api(runtime: Runtime, method: string, path: string, init: RequestInit = {}) {
   return fetch(`${runtime.url}/api/${path}`, { method, ...init });
-}
-
-async function jsonOf<T>(res: Response): Promise<T> {
-  const text = await res.text();
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`HTTP ${res.status}, not JSON: ${text}`);
-  }
 }
 
 async function waitForJob(

@@ -111,3 +111,13 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** A response body as JSON, or an error that shows what came instead. */
+export async function jsonOf<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`HTTP ${res.status}, not JSON: ${text}`);
+  }
+}
