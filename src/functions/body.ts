@@ -34,7 +34,8 @@ export class LargeBodyGate {
 }
 
 export interface GatedBody {
-  body: Buffer;
+  /** The body as it arrived: a big unverified body is not copied into one buffer. */
+  chunks: Buffer[];
   /** Gives the gate's slot back (no-op for small bodies); call once the body is trusted or dropped. */
   release(): void;
 }
@@ -42,7 +43,7 @@ export interface GatedBody {
 const noop = () => undefined;
 
 export async function readBody(request: HttpRequest, limit: number): Promise<Buffer> {
-  return (await readGatedBody(request, limit)).body;
+  return Buffer.concat((await readGatedBody(request, limit)).chunks);
 }
 
 /** Reads a bounded body; once it passes the gate's threshold it needs a slot, or 503 BUSY. */
@@ -65,7 +66,7 @@ export async function readGatedBody(
   };
   if (gate && declared > gate.threshold) enter();
   try {
-    if (!request.body) return { body: Buffer.alloc(0), release };
+    if (!request.body) return { chunks: [], release };
     const chunks: Buffer[] = [];
     let size = 0;
     const reader = request.body.getReader();
@@ -82,7 +83,7 @@ export async function readGatedBody(
       await reader.cancel().catch(() => undefined);
       throw error;
     }
-    return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), release };
+    return { chunks, release };
   } catch (error) {
     release();
     throw error;

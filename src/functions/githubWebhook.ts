@@ -29,19 +29,20 @@ export async function githubWebhook(
       );
       return errorResponse(500, 'WEBHOOK_SECRET_NOT_CONFIGURED', 'The webhook secret is not configured');
     }
-    const { body, release } = await readGatedBody(request, MAX_WEBHOOK_BODY, unverifiedBodies);
+    const { chunks, release } = await readGatedBody(request, MAX_WEBHOOK_BODY, unverifiedBodies);
     const signature = request.headers.get('x-hub-signature-256');
-    let verified = known.some((secret) => verify(secret, body, signature));
+    let verified = known.some((secret) => verify(secret, chunks, signature));
     if (!verified && signature) {
       // Another instance may have rotated the secret: read it again (rate-limited).
       known = candidates(await secrets.refetchAfterMismatch());
-      verified = known.some((secret) => verify(secret, body, signature));
+      verified = known.some((secret) => verify(secret, chunks, signature));
     }
     release();
     if (!verified) {
       webhookOutcome('rejected', { reason: 'invalid-signature' });
       return errorResponse(401, 'INVALID_SIGNATURE', 'Signature missing or invalid');
     }
+    const body = Buffer.concat(chunks); // verified: now it may be joined and parsed
     const event = request.headers.get('x-github-event');
     const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
     const delivery = classifyDelivery(event, decodePayload(body, request.headers.get('content-type')));

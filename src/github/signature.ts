@@ -3,16 +3,17 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export function sign(secret: string, body: Uint8Array | string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** The raw body, whole or as the chunks it arrived in (hashed in place, never joined to verify it). */
+export type SignedBody = Uint8Array | string | readonly Uint8Array[];
+
+export function sign(secret: string, body: SignedBody): string {
+  const hmac = createHmac('sha256', secret);
+  for (const chunk of Array.isArray(body) ? body : [body as Uint8Array | string]) hmac.update(chunk);
+  return `sha256=${hmac.digest('hex')}`;
 }
 
 /** True only for a well-formed `sha256=` signature that matches; never says which part was wrong. */
-export function verify(
-  secret: string,
-  body: Uint8Array | string,
-  signature: string | null | undefined,
-): boolean {
+export function verify(secret: string, body: SignedBody, signature: string | null | undefined): boolean {
   if (!signature || !/^sha256=[0-9a-f]{64}$/i.test(signature)) return false;
   const expected = Buffer.from(sign(secret, body).slice(7), 'hex');
   const given = Buffer.from(signature.slice(7), 'hex');

@@ -39,4 +39,13 @@ describe('webhook signature', () => {
     expect(verify(SECRET, bytes, sign(SECRET, bytes))).toBe(true);
     expect(verify(SECRET, Buffer.from(bytes.toString('utf8')), sign(SECRET, bytes))).toBe(false);
   });
+
+  it('verifies a body from the chunks it arrived in, wherever they split', () => {
+    const bytes = Buffer.from(PAYLOAD);
+    for (const cut of [0, 1, 7, bytes.length - 1, bytes.length]) {
+      const chunks = [bytes.subarray(0, cut), bytes.subarray(cut)];
+      expect(verify(SECRET, chunks, SIGNATURE), `cut at ${cut}`).toBe(true);
+    }
+    expect(verify(SECRET, [bytes.subarray(1)], SIGNATURE)).toBe(false);
+  });
 });
