@@ -16,6 +16,9 @@ export const TABLES = {
 /** Blob container for sync leases, edit locks and the manifest (kept out of the workspace itself). */
 export const STATE_CONTAINER = 'workspace-sync-state';
 
+/** ZIPs of files a sync would have destroyed that git cannot give back (src/sync/backup.ts). */
+export const BACKUP_CONTAINER = 'workspace-backups';
+
 /** One app serves one workspace; its state is keyed by this id. */
 export const WORKSPACE_ID = 'default';
 

@@ -11,8 +11,14 @@ import type { Connection } from '../jobs/types.js';
 import { Dedupe } from '../jobs/dedupe.js';
 import { JobStore } from '../jobs/jobStore.js';
 import { EventQueue, SyncQueue } from '../jobs/queues.js';
-import { BackupStore, backupContainerBeside } from '../sync/backup.js';
-import { ensureStorage, queueClient, stateContainer, tableClient } from '../jobs/storageClients.js';
+import { BackupStore } from '../sync/backup.js';
+import {
+  backupContainer,
+  ensureStorage,
+  queueClient,
+  stateContainer,
+  tableClient,
+} from '../jobs/storageClients.js';
 import { createGitHubApi, type GitHubApi } from '../github/api.js';
 import { createSecretStore } from '../secrets/createSecretStore.js';
 import { QUEUES, TABLES } from '../storage-names.js';
@@ -64,7 +70,7 @@ export function createServices(config: Config): Services {
     events: new EventQueue(queueClient(storage, QUEUES.events)),
     state: stateContainer(storage),
     store: createWorkspaceStore(config.workspace),
-    backups: new BackupStore(backupContainerBeside(stateContainer(storage)), config.sync.backupKeep),
+    backups: new BackupStore(backupContainer(storage), config.sync.backupKeep),
     secrets,
     github: (token) => createGitHubApi({ token, baseUrl: config.github.apiUrl }),
     connectionToken: (connection) => connectionToken(connection, secrets, config.github.token),

@@ -6,7 +6,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { azureCredential } from '../azureCredential.js';
 import type { StorageConfig } from '../config.js';
-import { QUEUES, STATE_CONTAINER, TABLES } from '../storage-names.js';
+import { BACKUP_CONTAINER, QUEUES, STATE_CONTAINER, TABLES } from '../storage-names.js';
 
 function credential(storage: Extract<StorageConfig, { kind: 'identity' }>) {
   return azureCredential(storage.clientId);
@@ -35,12 +35,22 @@ export function queueClient(storage: StorageConfig, queue: string): QueueClient 
   return service.getQueueClient(queue);
 }
 
-export function stateContainer(storage: StorageConfig): ContainerClient {
+function blobContainer(storage: StorageConfig, name: string): ContainerClient {
   const service =
     storage.kind === 'connectionString'
       ? BlobServiceClient.fromConnectionString(storage.connectionString)
       : new BlobServiceClient(storage.blobUrl, credential(storage));
-  return service.getContainerClient(STATE_CONTAINER);
+  return service.getContainerClient(name);
+}
+
+/** Leases, edit locks and the manifest. */
+export function stateContainer(storage: StorageConfig): ContainerClient {
+  return blobContainer(storage, STATE_CONTAINER);
+}
+
+/** Backups of what a sync would destroy. */
+export function backupContainer(storage: StorageConfig): ContainerClient {
+  return blobContainer(storage, BACKUP_CONTAINER);
 }
 
 /**

@@ -8,7 +8,7 @@
 // jobs' scheme), so the container's own order is newest first and listing never scans.
 
 import type { Readable } from 'node:stream';
-import { ContainerClient, type ContainerListBlobFlatSegmentResponse } from '@azure/storage-blob';
+import type { ContainerClient, ContainerListBlobFlatSegmentResponse } from '@azure/storage-blob';
 import { httpStatusOf } from '../azureStorage.js';
 import { isJobId, newJobId } from '../jobs/jobStore.js';
 import type { JobTrigger } from '../jobs/types.js';
@@ -17,19 +17,6 @@ import type { Entry, WorkspaceStore } from '../workspace/store.js';
 import { zipFolder } from '../workspace/zip.js';
 import type { Manifest } from './manifest.js';
 import { excludedBy, type ListedEntry, type Plan } from './plan.js';
-
-/** Blob container of the backups (infra/modules/names.bicep creates the same name). */
-export const BACKUP_CONTAINER = 'workspace-backups';
-
-/**
- * The backups container in the account of `state`, reached with the same credential. (Until
- * src/jobs/storageClients.ts builds it beside stateContainer and ensureStorage creates it.)
- */
-export function backupContainerBeside(state: ContainerClient): ContainerClient {
-  const url = new URL(state.url);
-  url.pathname = url.pathname.replace(/[^/]+$/, BACKUP_CONTAINER);
-  return new ContainerClient(url.toString(), state.credential);
-}
 
 /** Why the backup was made: the trigger of the sync that made it. */
 export type BackupReason = JobTrigger;

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import type { HttpHandler, HttpResponseInit } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/actor.js';
-import { BackupStore, backupContainerBeside, type BackupInfo } from '../../src/sync/backup.js';
+import { backupContainer } from '../../src/jobs/storageClients.js';
+import { BackupStore, type BackupInfo } from '../../src/sync/backup.js';
 import { startHarness, type Harness } from '../support/appHarness.js';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -79,7 +80,7 @@ describe('workspace backup routes', () => {
   it('lists backups newest first, paged by top and a continuation token', async () => {
     let clock = T0;
     // The services' container, with a clock: ids are inverted times, so the order is known.
-    const store = new BackupStore(backupContainerBeside(services.state), 20, () => clock);
+    const store = new BackupStore(backupContainer(services.config.storage), 20, () => clock);
     for (const [i, reason] of (['connect', 'push', 'manual'] as const).entries()) {
       clock = T0 + i * 1000;
       const bytes = randomBytes(100_000 + i);
