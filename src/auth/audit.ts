@@ -8,7 +8,7 @@
 
 import type { TableClient } from '@azure/data-tables';
 import { compact, fromJson, toJson } from '../jobs/entities.js';
-import { newJobId as newestFirstKey } from '../jobs/jobStore.js';
+import { isListingToken, newJobId as newestFirstKey } from '../jobs/jobStore.js';
 import type { Actor } from './actor.js';
 
 export type AuditAction =
@@ -162,22 +162,6 @@ function sinceFilter(since: string | undefined): string {
   // Keys are `<13-digit inverted ms>-<8 hex>`; '.' sorts right after '-'.
   const invertedMs = newestFirstKey(Math.min(Math.max(ms, 0), MAX_MS)).split('-')[0];
   return ` and RowKey lt '${invertedMs}.'`;
-}
-
-/**
- * The Tables SDK's continuation token: base64 JSON of the service's next partition and row key,
- * themselves opaque (Azurite and Azure encode them differently), so only the shape is checked.
- * The same check as JobStore's private isListingToken, until both import it from one module.
- */
-function isListingToken(token: string): boolean {
-  try {
-    const next = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, unknown>;
-    return (
-      typeof next.nextPartitionKey === 'string' && ['string', 'undefined'].includes(typeof next.nextRowKey)
-    );
-  } catch {
-    return false;
-  }
 }
 
 export class AuditLog {

@@ -120,8 +120,11 @@ export interface JobPage {
   continuationToken?: string;
 }
 
-/** The Tables SDK's token: base64 JSON of the next partition and row key. */
-function isListingToken(token: string): boolean {
+/**
+ * The Tables SDK's continuation token: base64 JSON of the service's next partition and row key,
+ * themselves opaque (Azurite and Azure encode them differently), so only the shape is checked.
+ */
+export function isListingToken(token: string): boolean {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, unknown>;
     return (
