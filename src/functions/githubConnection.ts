@@ -19,7 +19,7 @@ import { WORKSPACE_LEASE_BLOB } from '../storage-names.js';
 import { unsyncedFiles } from '../sync/backup.js';
 import { walkAll } from '../sync/listing.js';
 import { readManifest } from '../sync/manifest.js';
-import { editsInFlight } from '../workspace/editLock.js';
+import { editsDrained } from '../workspace/editLock.js';
 import { connectionChanged } from '../telemetry/index.js';
 import { audited } from './audited.js';
 import { authLevelFor, authorized } from './authorize.js';
@@ -43,10 +43,7 @@ function depsOf(services: Services): ConnectDeps {
   return {
     ...services,
     async waitForEdits() {
-      for (const deadline = Date.now() + EDIT_WAIT_MS; Date.now() < deadline;) {
-        if (!(await editsInFlight(services.state))) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await editsDrained(services.state, EDIT_WAIT_MS);
     },
   };
 }

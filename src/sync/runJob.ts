@@ -6,7 +6,6 @@
 import { setMaxListeners } from 'node:events';
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ConnectionStore } from '../jobs/connectionStore.js';
 import type { JobPatch, JobStore } from '../jobs/jobStore.js';
@@ -23,7 +22,7 @@ import { listChanged, walkAll } from './listing.js';
 import { SyncError } from './errors.js';
 import { redact, type GitAuth } from '../git/gitAuth.js';
 import { tryAcquireLease, type HeldLease } from '../blobLease.js';
-import { editsInFlight } from '../workspace/editLock.js';
+import { editsDrained } from '../workspace/editLock.js';
 import { readManifest, writeManifest, type Manifest } from './manifest.js';
 import { backUpBeforeSync, type BackupStore } from './backup.js';
 import { countsOf, hasChanges, planSync } from './plan.js';
@@ -326,21 +325,15 @@ async function acquireWorkspace(deps: SyncDependencies): Promise<HeldLease | und
     durationSeconds: deps.settings.leaseSeconds,
   });
   if (!lease) return undefined;
-  const deadline = Date.now() + (deps.settings.editDrainMs ?? EDIT_DRAIN_MS);
   try {
-    for (let delay = 50; await editsInFlight(deps.state); delay = Math.min(delay * 2, 1000)) {
-      if (Date.now() + delay > deadline) {
-        await lease.release();
-        return undefined;
-      }
-      await sleep(delay);
-      lease.signal.throwIfAborted();
-    }
+    if (await editsDrained(deps.state, deps.settings.editDrainMs ?? EDIT_DRAIN_MS, lease.signal))
+      return lease;
   } catch (error) {
     await lease.release();
     throw error;
   }
-  return lease;
+  await lease.release();
+  return undefined;
 }
 
 /**

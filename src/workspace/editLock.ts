@@ -85,3 +85,21 @@ export async function editsInFlight(container: ContainerClient): Promise<boolean
   }
   return false;
 }
+
+/**
+ * Waits, backing off, until no edit holds its lock; false when edits are still in flight after
+ * timeoutMs. `signal` (a sync's lease) ends the wait early by throwing its reason.
+ */
+export async function editsDrained(
+  container: ContainerClient,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; await editsInFlight(container); delay = Math.min(delay * 2, 1000)) {
+    if (Date.now() + delay > deadline) return false;
+    await sleep(delay);
+    signal?.throwIfAborted();
+  }
+  return true;
+}
