@@ -4,9 +4,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { isLeased } from '../blobLease.js';
 import { getConfig } from '../config.js';
-import { fullName, tokenFor } from '../github/repository.js';
+import { fullName } from '../github/repository.js';
 import {
-  connectionToken,
+  apiToken,
   connectRepository,
   disconnectRepository,
   rotateWebhookSecret,
@@ -57,11 +57,7 @@ async function liveWebhook(services: Services, connection: Connection) {
   if (!hook || hook.status === 'manual' || hook.id === undefined) return hook;
   let cached = hookCache.get(hook.id);
   if (!cached || Date.now() - cached.at > HOOK_CACHE_MS) {
-    const token = tokenFor(
-      connection.repositoryUrl,
-      await connectionToken(connection, services.secrets, services.config.github.token),
-      services.config.github.hosts,
-    );
+    const token = await apiToken(connection, services.secrets, settingsOf(services));
     const [owner, repo] = fullName(connection.repositoryUrl)!.split('/') as [string, string];
     const value = token
       ? services

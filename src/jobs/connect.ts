@@ -182,6 +182,19 @@ export async function connectionToken(
   return defaultToken;
 }
 
+/** The connection's token where it may go (tokenFor): what the app's GitHub calls for it use. */
+export async function apiToken(
+  connection: Pick<Connection, 'repositoryUrl' | 'tokenSource'>,
+  secrets: ConnectionSecrets,
+  settings: Pick<ConnectSettings, 'defaultToken' | 'hosts'>,
+): Promise<string | undefined> {
+  return tokenFor(
+    connection.repositoryUrl,
+    await connectionToken(connection, secrets, settings.defaultToken),
+    settings.hosts,
+  );
+}
+
 export interface DisconnectResult {
   connection: Connection;
   /** Whether the app's hook was removed on GitHub (false: none, or GitHub refused; see `webhookError`). */
@@ -200,11 +213,7 @@ export async function disconnectRepository(
   let webhookRemoved = false;
   let webhookError: string | undefined;
   const hookId = existing.webhook?.status !== 'manual' ? existing.webhook?.id : undefined;
-  const token = tokenFor(
-    existing.repositoryUrl,
-    await connectionToken(existing, deps.secrets, settings.defaultToken),
-    settings.hosts,
-  );
+  const token = await apiToken(existing, deps.secrets, settings);
   if (hookId !== undefined && token) {
     const [owner, repo] = ownerAndRepo(existing.repositoryUrl);
     try {
@@ -235,11 +244,7 @@ export async function rotateWebhookSecret(
       'The webhook was made by hand; change its secret on GitHub and in GITHUB_WEBHOOK_SECRET',
     );
   }
-  const token = tokenFor(
-    connection.repositoryUrl,
-    await connectionToken(connection, deps.secrets, settings.defaultToken),
-    settings.hosts,
-  );
+  const token = await apiToken(connection, deps.secrets, settings);
   if (!token) throw new AppError('NO_TOKEN', 'No token is available to update the webhook');
   const [owner, repo] = ownerAndRepo(connection.repositoryUrl);
   const { secret, commit } = await deps.secrets.prepareRotation();
