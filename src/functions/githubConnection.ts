@@ -4,6 +4,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { isLeased } from '../blobLease.js';
 import { getConfig } from '../config.js';
+import { AppError } from '../errors.js';
 import { fullName } from '../github/repository.js';
 import {
   apiToken,
@@ -155,28 +156,23 @@ const connect = authorized('Workspace.Admin', async (request, context, actor) =>
 const disconnect = authorized('Workspace.Admin', async (_request, context, actor) => {
   try {
     const services = await getServices();
-    const current = await services.connections.get();
-    if (!current?.enabled) {
-      // A refused change is still on record; a read of nothing would not be.
-      const refused = { result: 'failed', errorCode: 'NOT_CONNECTED' } as const;
-      await services.audit.record({
-        ...refused,
-        actor,
-        action: 'connection.disconnect',
-        target: '',
-        invocationId: context.invocationId,
-      });
-      return errorResponse(404, 'NOT_CONNECTED', 'No repository is connected');
-    }
+    let target = '';
     const result = await audited(
       services.audit,
       context,
-      { actor, action: 'connection.disconnect', target: current.repositoryUrl },
-      () => disconnectRepository(depsOf(services), settingsOf(services), { id: actor.id, name: actor.name }),
+      { actor, action: 'connection.disconnect', target: () => target },
+      async () => {
+        const done = await disconnectRepository(depsOf(services), settingsOf(services), {
+          id: actor.id,
+          name: actor.name,
+        });
+        target = done.connection.repositoryUrl;
+        return done;
+      },
     );
     connectionChanged('disconnected', {
-      repository: fullName(current.repositoryUrl),
-      branch: current.branch,
+      repository: fullName(result.connection.repositoryUrl),
+      branch: result.connection.branch,
     });
     // A sync that is running finishes its tree first; edits are refused (SYNC_IN_PROGRESS) until then.
     const syncRunning = await isLeased(services.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB));
@@ -187,6 +183,10 @@ const disconnect = authorized('Workspace.Admin', async (_request, context, actor
       syncRunning,
     });
   } catch (error) {
+    // Nothing to disconnect is "not found" here, as for GET (elsewhere NOT_CONNECTED is a 409).
+    if (error instanceof AppError && error.code === 'NOT_CONNECTED') {
+      return errorResponse(404, error.code, error.message);
+    }
     return toErrorResponse(error, context);
   }
 });
