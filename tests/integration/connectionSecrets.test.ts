@@ -4,7 +4,6 @@
 // is injected (ConnectionSecrets takes `now`); the secrets live in the Key Vault emulator through
 // the real SDK, whose request log shows what reached the vault.
 
-import type { AccessToken, TokenCredential } from '@azure/identity';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +14,7 @@ import {
 import { verify } from '../../src/github/signature.js';
 import { KeyVaultSecretStore } from '../../src/secrets/keyVaultStore.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../support/keyvault-emulator/index.js';
+import { TestCredential } from '../support/keyvault-emulator/testCredential.js';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
 const REFETCH_EVERY_MS = 10_000;
@@ -25,16 +25,9 @@ let vault: KeyVaultEmulator;
 let now: number;
 
 function store(): KeyVaultSecretStore {
-  // What a managed identity hands the SDK: one bearer token the emulator accepts.
-  const credential: TokenCredential = {
-    getToken: async (): Promise<AccessToken> => ({
-      token: vault.acceptedToken,
-      expiresOnTimestamp: Date.now() + 3_600_000,
-    }),
-  };
   return new KeyVaultSecretStore({
     vaultUrl: vault.url,
-    credential,
+    credential: new TestCredential(vault.acceptedToken),
     clientOptions: {
       tlsOptions: { ca: vault.ca },
       disableChallengeResourceVerification: true,

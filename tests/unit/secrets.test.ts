@@ -2,7 +2,6 @@
 // through the real SDK against the HTTPS emulator), then what only one of them does: Key Vault's
 // challenge, TLS, versions, soft-delete and purge; the local file's mode and atomic writes.
 
-import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -19,16 +18,7 @@ import {
   type KeyVaultEmulator,
   type KeyVaultEmulatorOptions,
 } from '../support/keyvault-emulator/index.js';
-
-/** Hands out one token and records what it was asked for, as a managed identity would be. */
-class TestCredential implements TokenCredential {
-  readonly requests: { scopes: string[]; tenantId?: string }[] = [];
-  constructor(private readonly token: string) {}
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
-    this.requests.push({ scopes: [scopes].flat(), tenantId: options?.tenantId });
-    return { token: this.token, expiresOnTimestamp: Date.now() + 3_600_000 };
-  }
-}
+import { TestCredential } from '../support/keyvault-emulator/testCredential.js';
 
 /** What production leaves out and tests add: trust in the test CA, and a vault not under vault.azure.net. */
 function testClientOptions(emulator: KeyVaultEmulator): KeyVaultStoreOptions['clientOptions'] {
