@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
 import { QueueClient } from '@azure/storage-queue';
 import { startHarness, type Harness } from '../support/appHarness.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
@@ -81,12 +82,8 @@ describe('connection API', () => {
   });
 
   it.each([
-    [
-      'a file:// URL while local repos are allowed only over loopback http',
-      { repositoryUrl: 'ftp://x/a/b' },
-      400,
-      'INVALID_REPOSITORY_URL',
-    ],
+    // Only https (and, with SYNC_ALLOW_LOCAL_REPOS, file:// and loopback http) may name a repository.
+    ['an ftp:// URL', { repositoryUrl: 'ftp://127.0.0.1/acme/site.git' }, 400, 'INVALID_REPOSITORY_URL'],
     [
       'credentials in the URL',
       { repositoryUrl: `http://x:${TOKEN}@127.0.0.1:1/a/b.git` },
@@ -101,6 +98,20 @@ describe('connection API', () => {
     expect(res).toMatchObject({ status, body: { error: { code } } });
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
     expect(await harness.queueMessages('workspace-sync')).toEqual([]);
+  });
+
+  it('connects a file:// repository, since SYNC_ALLOW_LOCAL_REPOS lets local repositories through', async () => {
+    const fileUrl = pathToFileURL(repo.barePath).href;
+    const res = await connection('PUT', { repositoryUrl: fileUrl, branch: 'main' });
+    expect(res).toMatchObject({
+      status: 202,
+      body: { connection: { repositoryUrl: fileUrl, branch: 'main', enabled: true, fullName: 'acme/site' } },
+    });
+    expect(await harness.queueMessages('workspace-sync')).toEqual([
+      { jobId: res.body.jobId, trigger: 'connect', commit: await repo.head() },
+    ]);
+    // Back to the state the tests below start from: nothing connected.
+    expect((await connection('DELETE')).status).toBe(200);
   });
 
   it('answers 422 with the git error, token redacted, for an unreachable repository', async () => {
