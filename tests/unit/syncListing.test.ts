@@ -13,7 +13,7 @@ import { applyPlan } from '../../src/sync/apply.js';
 import { planSync, type Plan } from '../../src/sync/plan.js';
 import type { TreeEntry } from '../../src/git/tree.js';
 import { LocalWorkspaceStore } from '../../src/workspace/localStore.js';
-import { parentOf } from '../../src/workspace/paths.js';
+import { ancestorsOf, parentOf } from '../../src/workspace/paths.js';
 import type { Entry, WorkspaceStore } from '../../src/workspace/store.js';
 
 const segment = fc.constantFrom('a', 'b', 'c', 'A');
@@ -45,15 +45,38 @@ function normalised(plan: Plan) {
   };
 }
 
-/** Counts list calls, to show a push lists no more than its changed folders and their parents. */
+/** Records the folders a push lists, and any walk (a push must never walk). */
 function counting(store: WorkspaceStore) {
   const listed: string[] = [];
+  const walked: string[] = [];
   const wrapped = Object.create(store) as WorkspaceStore;
   wrapped.list = (p: string) => {
     listed.push(p);
     return store.list(p);
   };
-  return { store: wrapped, listed };
+  wrapped.walk = (p: string) => {
+    walked.push(p);
+    return store.walk(p);
+  };
+  return { store: wrapped, listed, walked };
+}
+
+/**
+ * The folders a push must list, no more: the folder of every changed path and each folder above
+ * it (the root only as the folder of a top-level path), where a file may stand in the way or a
+ * folder may have to go; then, inside those, every folder in the store the new tree does not
+ * want, whole, since it is deleted with its contents.
+ */
+function foldersToList(changed: string[], tree: TreeEntry[], storeFolders: string[]): Set<string> {
+  const folders = new Set<string>();
+  for (const path of changed) {
+    const above = ancestorsOf(path); // a/b/c → a/b, a: never the root, which holds only top-level paths
+    for (const dir of above.length > 0 ? above : ['']) folders.add(dir);
+  }
+  const wanted = new Set(tree.flatMap((t) => ancestorsOf(t.path)));
+  const byDepth = [...storeFolders].sort((a, b) => a.split('/').length - b.split('/').length);
+  for (const dir of byDepth) if (folders.has(parentOf(dir)) && !wanted.has(dir)) folders.add(dir);
+  return folders;
 }
 
 it('applies cleanly with untracked files anywhere, and leaves the tree in the store', async () => {
@@ -102,53 +125,73 @@ it('applies cleanly with untracked files anywhere, and leaves the tree in the st
   );
 });
 
+/** A workspace as the last sync left it, and the next commit: some files edited, some removed, some added. */
+const aPush = fc.record({
+  before: fc.array(path, { minLength: 1, maxLength: 12 }),
+  added: fc.array(path, { maxLength: 8 }),
+  editSeeds: fc.array(fc.nat(), { maxLength: 6 }),
+});
+
+async function withSyncedWorkspace(
+  { before, added, editSeeds }: { before: string[]; added: string[]; editSeeds: number[] },
+  check: (store: WorkspaceStore, manifest: Manifest, tree: TreeEntry[]) => Promise<void>,
+) {
+  const root = await mkdtemp(join(tmpdir(), 'listing-'));
+  try {
+    const store = new LocalWorkspaceStore(root);
+    const manifest: Manifest = { version: 1, repositoryUrl: 'r', branch: 'b', commit: 'c', files: {} };
+    // The workspace as the last sync left it (case-insensitive names, as on Azure Files).
+    const first = planSync(
+      gitShaped(before).map((p) => ({ path: p, mode: '100644', sha: sha(p), size: p.length })),
+      undefined,
+      [],
+      { exclude: [] },
+    );
+    for (const w of first.writes) {
+      await store.makeDirectories(parentOf(w.path));
+      const entry = await store.write(w.path, Buffer.from(w.path));
+      manifest.files[w.path] = { sha: w.sha, mode: w.mode, size: entry.size, etag: entry.etag };
+    }
+    const kept = Object.keys(manifest.files).filter((_, i) => !editSeeds.includes(i * 7));
+    const edited = new Set(kept.filter((_, i) => editSeeds.includes(i)));
+    const tree: TreeEntry[] = gitShaped([...kept, ...added]).map((p) => ({
+      path: p,
+      mode: '100644',
+      sha: edited.has(p) ? sha(`${p}!`) : sha(p),
+      size: p.length,
+    }));
+    await check(store, manifest, tree);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 it('plans the same as a full walk for any change, when nothing drifted', async () => {
   await fc.assert(
-    fc.asyncProperty(
-      fc.array(path, { minLength: 1, maxLength: 12 }),
-      fc.array(path, { maxLength: 8 }),
-      fc.array(fc.nat(), { maxLength: 6 }),
-      async (before, added, editSeeds) => {
-        const root = await mkdtemp(join(tmpdir(), 'listing-'));
-        try {
-          const store = new LocalWorkspaceStore(root);
-          const manifest: Manifest = { version: 1, repositoryUrl: 'r', branch: 'b', commit: 'c', files: {} };
-          // The workspace as the last sync left it (case-insensitive names, as on Azure Files).
-          const first = planSync(
-            gitShaped(before).map((p) => ({ path: p, mode: '100644', sha: sha(p), size: p.length })),
-            undefined,
-            [],
-            { exclude: [] },
-          );
-          for (const w of first.writes) {
-            await store.makeDirectories(parentOf(w.path));
-            const entry = await store.write(w.path, Buffer.from(w.path));
-            manifest.files[w.path] = { sha: w.sha, mode: w.mode, size: entry.size, etag: entry.etag };
-          }
-          // The next commit: some files edited, some removed, some added.
-          const kept = Object.keys(manifest.files).filter((_, i) => !editSeeds.includes(i * 7));
-          const edited = new Set(kept.filter((_, i) => editSeeds.includes(i)));
-          const tree: TreeEntry[] = gitShaped([...kept, ...added]).map((p) => ({
-            path: p,
-            mode: '100644',
-            sha: edited.has(p) ? sha(`${p}!`) : sha(p),
-            size: p.length,
-          }));
+    fc.asyncProperty(aPush, (push) =>
+      withSyncedWorkspace(push, async (store, manifest, tree) => {
+        const full = planSync(tree, manifest, await walkAll(store), { exclude: [] });
+        const partial = planSync(tree, manifest, await listChanged(store, tree, manifest, []), {
+          exclude: [],
+        });
+        expect(normalised(partial)).toEqual(normalised(full));
+      }),
+    ),
+    { numRuns: 150 },
+  );
+});
 
-          const full = planSync(tree, manifest, await walkAll(store), { exclude: [] });
-          const { store: watched, listed } = counting(store);
-          const partial = planSync(tree, manifest, await listChanged(watched, tree, manifest, []), {
-            exclude: [],
-          });
-          expect(normalised(partial)).toEqual(normalised(full));
-
-          const touched = new Set(changedPaths(tree, manifest, []).map(parentOf));
-          if (touched.size === 0) expect(listed).toEqual([]);
-          else expect(listed.length).toBeGreaterThan(0);
-        } finally {
-          await rm(root, { recursive: true, force: true });
-        }
-      },
+it('a push lists exactly the folders its change needs, each once, and never walks the store', async () => {
+  await fc.assert(
+    fc.asyncProperty(aPush, (push) =>
+      withSyncedWorkspace(push, async (store, manifest, tree) => {
+        const folders = (await walkAll(store)).filter((e) => e.type === 'directory').map((e) => e.path);
+        const { store: watched, listed, walked } = counting(store);
+        await listChanged(watched, tree, manifest, []);
+        const expected = foldersToList(changedPaths(tree, manifest, []), tree, folders);
+        expect([...listed].sort()).toEqual([...expected].sort());
+        expect(walked).toEqual([]);
+      }),
     ),
     { numRuns: 150 },
   );
