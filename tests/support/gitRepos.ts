@@ -3,7 +3,19 @@
 // disk, so they work with or without the HTTP server in front.
 
 import { execFile } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -169,24 +181,56 @@ export async function createTestRepo(
   return repo;
 }
 
-/** The regular files under root (links and other special files left out), with their exec bit. */
+/**
+ * The regular files under root, with their exec bit. Anything there that is neither a file nor a
+ * folder (a symlink, a fifo, a socket) rejects: a workspace holds none, and skipping it or reading
+ * through it would let a link pass for the file it points at. Types come from lstat, and a file is
+ * read through an O_NOFOLLOW descriptor, so what is read is what was looked at.
+ */
 export async function readFolderFiles(root: string): Promise<Map<string, ArchivedFile>> {
   const files = new Map<string, ArchivedFile>();
   const visit = async (relative: string) => {
     for (const name of await readdir(join(root, relative))) {
       const path = relative ? `${relative}/${name}` : name;
-      const stats = await lstat(join(root, path));
+      const full = join(root, path);
+      const stats = await lstat(full);
       if (stats.isDirectory()) await visit(path);
-      else if (stats.isFile()) {
-        files.set(path, {
-          content: await readFile(join(root, path)),
-          executable: (stats.mode & 0o100) !== 0,
-        });
-      }
+      else if (stats.isFile()) files.set(path, await readRegularFile(full));
+      else if (stats.isSymbolicLink()) throw new Error(`${path} is a symlink to ${await readlink(full)}`);
+      else throw new Error(`${path} is neither a file nor a folder`);
     }
   };
   await visit('');
   return files;
+}
+
+async function readRegularFile(full: string): Promise<ArchivedFile> {
+  const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const stats = await handle.stat();
+    return { content: await handle.readFile(), executable: (stats.mode & 0o100) !== 0 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * How `actual` differs from `expected`, one sorted line per difference ([] when they are equal):
+ * a missing or extra path, other bytes, another exec bit.
+ */
+export function fileDifferences(
+  actual: Map<string, ArchivedFile>,
+  expected: Map<string, ArchivedFile>,
+): string[] {
+  const differences: string[] = [];
+  for (const [path, want] of expected) {
+    const got = actual.get(path);
+    if (!got) differences.push(`missing ${path}`);
+    else if (!got.content.equals(want.content)) differences.push(`other bytes in ${path}`);
+    else if (got.executable !== want.executable) differences.push(`exec bit of ${path} is ${got.executable}`);
+  }
+  for (const path of actual.keys()) if (!expected.has(path)) differences.push(`extra ${path}`);
+  return differences.sort();
 }
 
 /**
@@ -256,6 +300,7 @@ async function writeTree(gitDir: string, files: Record<string, string | Buffer>)
 /**
  * Extracts `git archive <commit>`: the files as a checkout would have them, .gitattributes
  * applied. Not what the workspace holds; tests use it to show that a case is one where it differs.
+ * A commit with symlinks rejects (see readFolderFiles).
  */
 export async function archiveFiles(gitDir: string, commit: string): Promise<Map<string, ArchivedFile>> {
   const out = await mkdtemp(join(tmpdir(), 'git-archive-'));
