@@ -1,5 +1,5 @@
 // Reading a workspace folder or a downloaded ZIP as `path → {content, executable}`, to compare
-// with `git archive` of a commit.
+// with a commit's blobs (TestRepo.archive). A symlink or other special file there rejects.
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readFolderFiles, type ArchivedFile } from '../../support/gitRepos.js';
 
-/** Every regular file of a workspace folder (crash leftovers included: they must not be there). */
+/** Every regular file of a workspace folder (crash leftovers included: they must not be there); a symlink rejects. */
 export const readTree = readFolderFiles;
 
 /** Paths with their text and exec bit, sorted, so a failed comparison reads well. */
