@@ -44,6 +44,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     expect(counts.getFile ?? 0).toBe(0);
     expect(counts.createFile).toBe(7);
     expect(counts.createDirectory).toBe(4); // a, a/b, a/b/c, bin
+    expect(counts.list).toBe(1); // no manifest yet: the whole share is listed, and it is empty
     // 5 MiB = two ranges; every non-empty file has at least one.
     expect(counts.putRange).toBe(7);
     await h.expectStoreEquals(commit, ['escape']);
@@ -55,6 +56,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     expect(job.counts).toMatchObject({ added: 0, updated: 0, deleted: 0, unchanged: 7 });
     expect(writeRequests(counts)).toBe(0);
     expect(counts.getFile ?? 0).toBe(0);
+    expect(counts.list).toBe(5); // a reconcile lists every folder once: the root, a, a/b, a/b/c, bin
   });
 
   it('a one-file change costs at most 3 writes and no downloads', async () => {
@@ -64,6 +66,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     expect(job.counts).toMatchObject({ added: 0, updated: 1, deleted: 0, unchanged: 6 });
     expect(writeRequests(counts)).toBeLessThanOrEqual(3);
     expect(counts.getFile ?? 0).toBe(0);
+    expect(counts.list).toBe(1); // a push lists the changed file's folder (a) and nothing else
     await h.expectStoreEquals(commit, ['escape']);
   });
 
@@ -82,9 +85,10 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     await h.repo.writeAll(files);
     const commit = await h.repo.commitAndPush('80 files');
     emulator.setFaults([{ kind: 'InternalError', operation: 'createFile', nth: 50 }]);
-    const { outcomes, job } = await syncOnce();
+    const { outcomes, counts, job } = await syncOnce();
     expect(outcomes).toEqual(['succeeded']);
     expect(job.counts).toMatchObject({ added: 80 });
+    expect(counts.list).toBe(5); // the new folders many/0..3 and many above them, not the rest of the share
     await h.expectStoreEquals(commit, ['escape']);
   });
 
@@ -99,6 +103,8 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     expect(first.outcomes).toEqual([expect.stringMatching(/^threw STORAGE_ERROR/)]);
     expect(first.job).toMatchObject({ status: 'queued', attempt: 1, error: { code: 'STORAGE_ERROR' } });
     expect(first.job.error!.message).toMatch(/^Could not write "more\/\d\/g\d+\.txt": InternalError: /);
+    // The folders of the change: more, more/0..3 (new) and many, many/0 (removed).
+    expect(first.counts.list).toBe(7);
 
     emulator.setFaults([]);
     expect(await h.deliver()).toEqual(['succeeded']);
