@@ -14,9 +14,9 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalWorkspaceStore, STALE_TEMP_MS, TEMP_PREFIX } from '../../src/workspace/localStore.js';
 import { StoreError } from '../../src/workspace/store.js';
 
@@ -97,32 +97,48 @@ describe('local store: symlinks', () => {
 });
 
 describe('local store: atomic writes', () => {
+  const HALF = 512 * 1024;
+
+  /** Waits until the write's temp file in `folder` holds `size` bytes: the write is in progress. */
+  async function tempFileHolding(folder: string, size: number): Promise<string> {
+    let temp = '';
+    await vi.waitFor(
+      async () => {
+        const temps = (await readdir(folder)).filter((name) => name.startsWith(TEMP_PREFIX));
+        expect(temps).toHaveLength(1);
+        temp = join(folder, temps[0]!);
+        expect((await lstat(temp)).size).toBe(size);
+      },
+      { timeout: 10_000, interval: 5 },
+    );
+    return temp;
+  }
+
   it('a reader sees the old or the new content, never a part', async () => {
-    await store.write('f.bin', Buffer.alloc(1024 * 1024, 'a'));
+    await store.write('f.bin', Buffer.alloc(2 * HALF, 'a'));
     const body = new PassThrough();
     const writing = store.write('f.bin', body);
-    body.write(Buffer.alloc(512 * 1024, 'b'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await readFile(join(root, 'f.bin'), 'utf8')).toBe('a'.repeat(1024 * 1024));
-    expect(await store.list('')).toHaveLength(1); // the temp file is hidden
-    body.end(Buffer.alloc(512 * 1024, 'b'));
+    body.write(Buffer.alloc(HALF, 'b'));
+    // Half the new content is on disk, in the temp file: readers still get all of the old one.
+    const temp = await tempFileHolding(root, HALF);
+    expect(await readFile(temp, 'utf8')).toBe('b'.repeat(HALF));
+    expect(await readFile(join(root, 'f.bin'), 'utf8')).toBe('a'.repeat(2 * HALF));
+    expect(await text(await store.read('f.bin'))).toBe('a'.repeat(2 * HALF));
+    expect((await store.stat('f.bin'))?.size).toBe(2 * HALF);
+    expect((await store.list('')).map((entry) => entry.path)).toEqual(['f.bin']); // the temp file is hidden
+    body.end(Buffer.alloc(HALF, 'b'));
     await writing;
-    expect(await readFile(join(root, 'f.bin'), 'utf8')).toBe('b'.repeat(1024 * 1024));
+    expect(await readFile(join(root, 'f.bin'), 'utf8')).toBe('b'.repeat(2 * HALF));
+    expect(await readdir(root)).toEqual(['f.bin']);
   });
 
   it('removes the temp file and keeps the old content when the body fails', async () => {
     await store.write('f.txt', Buffer.from('old'));
-    // The client fails only once the store reads (an error nobody listens for yet would be unhandled).
-    let started = false;
-    const body = new Readable({
-      read() {
-        if (started) return;
-        started = true;
-        this.push('partial');
-        setTimeout(() => this.destroy(new Error('client went away')), 10);
-      },
-    });
+    const body = new PassThrough();
     const writing = store.write('f.txt', body);
+    body.write('partial');
+    await tempFileHolding(root, 'partial'.length);
+    body.destroy(new Error('client went away'));
     await expect(writing).rejects.toThrow('client went away');
     expect(await readdir(root)).toEqual(['f.txt']);
     expect(await readFile(join(root, 'f.txt'), 'utf8')).toBe('old');
@@ -130,10 +146,11 @@ describe('local store: atomic writes', () => {
 
   it('removes the temp file when aborted', async () => {
     const controller = new AbortController();
-    const body = new Readable({ read() {} });
+    const body = new PassThrough();
     const writing = store.write('g.txt', body, { signal: controller.signal });
-    body.push('partial');
-    setTimeout(() => controller.abort(), 10);
+    body.write('partial');
+    await tempFileHolding(root, 'partial'.length);
+    controller.abort();
     await expect(writing).rejects.toThrow(/abort/i);
     expect(await readdir(root)).toEqual([]);
   });
