@@ -1,22 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { sign } from '../../src/github/signature.js';
+import { JOB_PARTITION, MARKER_PREFIX } from '../../src/jobs/jobStore.js';
+import { TABLES } from '../../src/storage-names.js';
 import { startHarness, type Harness } from '../support/appHarness.js';
+import { startTableFaultProxy, type TableFaultProxy } from '../support/tableFaults.js';
 
 const SECRET = 'test-webhook-secret-3f9a';
 const REPO_URL = 'https://github.com/Acme/Site.git';
 let harness: Harness;
+/** The app reaches the Table service through this proxy, so a test can make it fail. */
+let tableFaults: TableFaultProxy;
+/** The jobs table as it is, read straight from Azurite. */
+let jobsTable: TableClient;
 let githubWebhook: typeof import('../../src/functions/githubWebhook.js').githubWebhook;
 let services: Awaited<ReturnType<typeof import('../../src/functions/services.js').getServices>>;
 
 beforeAll(async () => {
   harness = await startHarness({ GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: 'ghp_tokenvalue' });
+  tableFaults = await startTableFaultProxy(harness.azurite.connectionString);
+  process.env.AzureWebJobsStorage = tableFaults.connectionString; // read once, on first use below
+  jobsTable = TableClient.fromConnectionString(harness.azurite.connectionString, TABLES.jobs, {
+    allowInsecureConnection: true,
+  });
   ({ githubWebhook } = await import('../../src/functions/githubWebhook.js'));
   services = await (await import('../../src/functions/services.js')).getServices();
   await services.connections.connect(REPO_URL, 'main');
 });
-afterAll(() => harness?.stop());
+afterAll(async () => {
+  await tableFaults?.stop();
+  await harness?.stop();
+});
 
 beforeEach(async () => {
   await new QueueClient(harness.azurite.connectionString, 'workspace-sync').clearMessages();
@@ -70,6 +86,26 @@ async function deliver(d: Delivery) {
 }
 
 const queued = () => harness.queueMessages('workspace-sync');
+
+/** Row keys of everything in the jobs' partition: job rows and dedupe markers. */
+async function rowKeys(): Promise<Set<string>> {
+  const keys = new Set<string>();
+  const rows = jobsTable.listEntities({ queryOptions: { filter: `PartitionKey eq '${JOB_PARTITION}'` } });
+  for await (const row of rows) keys.add(row.rowKey!);
+  return keys;
+}
+
+/** The job rows, and the job each new dedupe marker names, written since the `before` snapshot. */
+async function rowsAddedSince(before: Set<string>) {
+  const added = [...(await rowKeys())].filter((key) => !before.has(key)).sort();
+  const markers = added.filter((key) => key.startsWith(MARKER_PREFIX));
+  return {
+    jobs: added.filter((key) => !key.startsWith(MARKER_PREFIX)),
+    markers: await Promise.all(
+      markers.map(async (key) => (await jobsTable.getEntity<{ jobId: string }>(JOB_PARTITION, key)).jobId),
+    ),
+  };
+}
 
 describe('POST /api/github/webhook', () => {
   it('answers ping with 200 and queues nothing', async () => {
@@ -165,7 +201,8 @@ describe('POST /api/github/webhook', () => {
     expect(await queued()).toEqual([]);
   });
 
-  it('turns 20 concurrent identical deliveries into exactly one job and one message', async () => {
+  it('turns 20 concurrent identical deliveries into exactly one job row, its two markers and one message', async () => {
+    const before = await rowKeys();
     const body = JSON.stringify(pushPayload());
     const id = randomUUID();
     const results = await Promise.all(Array.from({ length: 20 }, () => deliver({ body, id })));
@@ -174,14 +211,20 @@ describe('POST /api/github/webhook', () => {
     expect(results.filter((r) => r.status === 202)).toHaveLength(1);
     expect(results.filter((r) => r.status === 200 && r.body.duplicate === true)).toHaveLength(19);
     expect(await queued()).toHaveLength(1);
+    const [jobId] = jobIds;
+    expect(await rowsAddedSince(before)).toEqual({ jobs: [jobId], markers: [jobId, jobId] });
   });
 
   it('treats the same push under a new delivery id as a duplicate of the first job', async () => {
+    const before = await rowKeys();
     const body = JSON.stringify(pushPayload());
     const first = await deliver({ body });
     const again = await deliver({ body });
     expect(again).toMatchObject({ status: 200, body: { jobId: first.body.jobId, duplicate: true } });
     expect(await queued()).toHaveLength(1);
+    // The duplicate left nothing behind: no job row, and its delivery marker was given back.
+    const jobId = first.body.jobId as string;
+    expect(await rowsAddedSince(before)).toEqual({ jobs: [jobId], markers: [jobId, jobId] });
   });
 
   it('treats a push of a commit whose job is still queued as a duplicate, even from another transition', async () => {
@@ -209,10 +252,14 @@ describe('POST /api/github/webhook', () => {
     await services.jobs.update(first.body.jobId, { status: 'succeeded' });
     await new QueueClient(harness.azurite.connectionString, 'workspace-sync').clearMessages();
     const body = JSON.stringify(pushPayload({ after }));
+    const before = await rowKeys();
     const results = await Promise.all(Array.from({ length: 20 }, () => deliver({ body })));
     expect(results.filter((r) => r.status === 202)).toHaveLength(1);
     expect(new Set(results.map((r) => r.body.jobId)).size).toBe(1);
     expect(await queued()).toHaveLength(1);
+    // One job row; the winner's delivery marker is new, the commit marker was taken over.
+    const jobId = results.find((r) => r.status === 202)!.body.jobId as string;
+    expect(await rowsAddedSince(before)).toEqual({ jobs: [jobId], markers: [jobId] });
   });
 
   it('takes over markers whose job never came to be (the intake died half-way)', async () => {
@@ -243,13 +290,44 @@ describe('POST /api/github/webhook', () => {
     expect(again.body.jobId).not.toBe(first.body.jobId);
   });
 
-  it('writes a job and its markers together, and the job listing shows jobs only', async () => {
+  it('writes exactly one job row and its two markers, and the job listing shows jobs only', async () => {
+    expect((await deliver({})).status).toBe(202); // an older job, for the listing's order
+    const before = await rowKeys();
     const res = await deliver({});
     expect(res.status).toBe(202);
+    expect(await rowsAddedSince(before)).toEqual({
+      jobs: [res.body.jobId],
+      markers: [res.body.jobId, res.body.jobId], // the delivery id's and the commit's
+    });
     const { jobs } = await services.jobs.list(100);
     expect(jobs.length).toBeGreaterThan(1);
     expect(jobs.every((job) => /^\d{13}-[0-9a-f]{8}$/.test(job.id) && job.status)).toBe(true);
     expect(jobs[0]!.id).toBe(res.body.jobId); // newest first
+  });
+
+  it('writes the job and its markers all or none: a storage fault on the markers leaves no job row either', async () => {
+    const payload = pushPayload();
+    const id = randomUUID();
+    const before = await rowKeys();
+    // Every write that carries a dedupe marker fails at the Table service, retries included.
+    tableFaults.failWritesMatching(new RegExp(`"RowKey":"${MARKER_PREFIX}`));
+    let failed;
+    try {
+      failed = await deliver({ body: JSON.stringify(payload), id });
+    } finally {
+      tableFaults.failWritesMatching(undefined);
+    }
+    expect(tableFaults.faulted).toBeGreaterThan(0);
+    expect(failed).toMatchObject({ status: 500, body: { error: { code: 'INTERNAL_ERROR' } } });
+    expect(await rowsAddedSince(before)).toEqual({ jobs: [], markers: [] });
+    expect(await queued()).toEqual([]);
+    // GitHub redelivers under the same id: it is queued, not taken for a duplicate.
+    const again = await deliver({ body: JSON.stringify(payload), id });
+    expect(again.status).toBe(202);
+    expect(await rowsAddedSince(before)).toEqual({
+      jobs: [again.body.jobId],
+      markers: [again.body.jobId, again.body.jobId],
+    });
   });
 
   it('never logs the secret, the signature or the token', async () => {
