@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEMP_PREFIX } from '../../src/workspace/localStore.js';
 import { createSyncHarness, type SyncHarness } from './syncHarness.js';
 
@@ -55,16 +55,19 @@ describe('sync after a worker is killed mid-sync', () => {
       expect(written.length).toBeGreaterThanOrEqual(FILES / 2);
       expect(written.length).toBeLessThan(FILES + 1);
 
-      // Redelivery: the lease is still held by the dead worker, so the job waits (re-queued,
-      // no attempt spent) until the lease expires, then runs to the end.
-      await new Promise((r) => setTimeout(r, 2100));
+      // Redelivery, once the message is visible again: the lease is still held by the dead worker
+      // (15 s, far past the 2 s visibility), so the job waits (re-queued, no attempt spent) until
+      // the lease expires, then runs to the end.
       const outcomes: string[] = [];
-      const deadline = Date.now() + 60_000;
-      while (!outcomes.includes('succeeded') && Date.now() < deadline) {
-        outcomes.push(...(await h.deliver()));
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await vi.waitFor(
+        async () => {
+          outcomes.push(...(await h.deliver()));
+          expect(outcomes).toContain('succeeded');
+        },
+        { timeout: 60_000, interval: 250 },
+      );
       expect(outcomes.at(-1)).toBe('succeeded');
+      expect(outcomes.length).toBeGreaterThan(1);
       expect(outcomes.slice(0, -1).every((o) => o === 'busy')).toBe(true);
       const job = await h.job(jobId);
       expect(job).toMatchObject({ status: 'succeeded', attempt: 2, commitSynced: commit });
