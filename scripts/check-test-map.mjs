@@ -19,7 +19,8 @@ import { marked } from 'marked';
 import ts from 'typescript';
 
 const SEPARATOR = ' › ';
-const TEST_FILE = /^tests\/.+\.test\.ts$/;
+// A test file's path, plainly spelled: a glob (tests/unit/**/*.test.ts) or a placeholder is not a reference.
+const TEST_FILE = /^tests\/[\w.-]+(?:\/[\w.-]+)*\.test\.ts$/;
 const TEST_FUNCTIONS = new Set(['describe', 'it', 'test']);
 /** Chained modifiers that keep the call a test or suite: it.only(...), describe.concurrent(...). */
 const MODIFIERS = new Set(['only', 'skip', 'todo', 'concurrent', 'sequential', 'fails', 'shuffle']);
