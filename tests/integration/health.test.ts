@@ -73,7 +73,7 @@ it('warns (still 200) when the token expires within 7 days, and says degraded on
   expect(await call()).toMatchObject({ status: 200, body: { status: 'healthy' } });
 });
 
-it('names what is down, within the timeout, without secrets', async () => {
+it('names what is down, gives up on a hung one at the timeout, without secrets', async () => {
   const hung = `http://127.0.0.1:${silentPort}/${DEV_ACCOUNT}`;
   const storage = {
     kind: 'connectionString' as const,
@@ -88,7 +88,6 @@ it('names what is down, within the timeout, without secrets', async () => {
   const blob = stateContainer(storage);
   const store = new LocalWorkspaceStore(join(notADirectory, 'workspace'));
 
-  const started = Date.now();
   const report = await checkHealth(
     {
       table: (abortSignal) => table.listEntities({ abortSignal }).byPage({ maxPageSize: 1 }).next(),
@@ -98,7 +97,9 @@ it('names what is down, within the timeout, without secrets', async () => {
     },
     1000,
   );
-  expect(Date.now() - started).toBeLessThan(2500);
+  // The report came although the blob endpoint never answers: its check gave up at the timeout
+  // (no wall-clock bound on the whole call; the test's own timeout catches a check that waits on).
+  expect(report.checks.blob!.ms).toBeGreaterThanOrEqual(999);
   expect(report.status).toBe('unhealthy');
   expect(report.checks.table!.status).toBe('up');
   expect(report.checks.queue).toMatchObject({ status: 'down' });
