@@ -324,25 +324,42 @@ describe('azure-files store over the wire', () => {
     expect(emulator.counts.createShare).toBeUndefined();
   });
 
-  it('writes small files in two requests and 5 MiB in create + two ranges', async () => {
+  it('writes a file of up to 4 MiB in one request (Create File with content), 5 MiB in create + two ranges', async () => {
     await store.write('small', Buffer.from('x'));
-    expect(emulator.counts).toMatchObject({ total: 2, createFile: 1, putRange: 1 });
+    expect(emulator.counts).toMatchObject({ total: 1, createFile: 1 });
+    emulator.resetCounts();
+    await store.write('empty', Buffer.alloc(0));
+    await store.write('four', randomBytes(4 * 1024 * 1024));
+    expect(emulator.counts).toMatchObject({ total: 2, createFile: 2 });
     emulator.resetCounts();
     await store.write('big', randomBytes(5 * 1024 * 1024));
     expect(emulator.counts).toMatchObject({ total: 3, createFile: 1, putRange: 2 });
+    expect(await text(await store.read('small'))).toBe('x');
+    expect((await store.stat('empty'))?.size).toBe(0);
   });
 
   it('sizes an unsized stream from its first 4 MiB, growing the file only when it is longer', async () => {
     const mib = 1024 * 1024;
     const exact = randomBytes(4 * mib);
     await store.write('exact.bin', Readable.from([exact.subarray(0, mib), exact.subarray(mib)]));
-    expect(emulator.counts).toMatchObject({ total: 2, createFile: 1, putRange: 1 });
+    expect(emulator.counts).toMatchObject({ total: 1, createFile: 1 });
     emulator.resetCounts();
     const twice = randomBytes(8 * mib);
     await store.write('twice.bin', Readable.from([twice]));
     expect(emulator.counts).toMatchObject({ total: 5, createFile: 1, setFileProperties: 2, putRange: 2 });
     expect(sha(await buffer(await store.read('exact.bin')))).toBe(sha(exact));
     expect(sha(await buffer(await store.read('twice.bin')))).toBe(sha(twice));
+  });
+
+  it('refuses a small body that is not its announced size before replacing the old file', async () => {
+    await store.write('kept.txt', Buffer.from('old'));
+    emulator.resetCounts();
+    await storeError(
+      store.write('kept.txt', Readable.from([Buffer.from('four')]), { size: 3 }),
+      'STORAGE_ERROR',
+    );
+    expect(emulator.counts.total ?? 0).toBe(0);
+    expect(await text(await store.read('kept.txt'))).toBe('old');
   });
 
   it('lists and walks without a request per file', async () => {
@@ -364,12 +381,16 @@ describe('azure-files store over the wire', () => {
   it('retries 503 ServerBusy, 500 and connection resets until the call succeeds', async () => {
     emulator.setFaults([
       { kind: 'ServerBusy', operation: 'createFile', nth: 1 },
+      { kind: 'reset', operation: 'createFile', nth: 2 },
       { kind: 'reset', operation: 'putRange', nth: 1 },
       { kind: 'InternalError', operation: 'getFile', nth: 1 },
     ]);
     await store.write('flaky.txt', Buffer.from('made it'));
     expect(await text(await store.read('flaky.txt'))).toBe('made it');
-    expect(emulator.counts).toMatchObject({ createFile: 2, putRange: 2, getFile: 2 });
+    const big = randomBytes(5 * 1024 * 1024);
+    await store.write('flaky.bin', big);
+    expect(sha(await buffer(await store.read('flaky.bin')))).toBe(sha(big));
+    expect(emulator.counts).toMatchObject({ createFile: 4, putRange: 3, getFile: 3 });
   });
 
   it('gives up after maxTries with the service code in storageCode', async () => {

@@ -27,7 +27,7 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     return { jobId, outcomes, counts, job: await h.job(jobId) };
   }
 
-  it('full sync: one create per file plus its 4 MiB ranges, one per folder, no content reads', async () => {
+  it('full sync: one create per file (with its content up to 4 MiB), ranges beyond, one per folder, no content reads', async () => {
     await h.repo.writeAll({
       'a/b/c/deep.txt': 'deep\n',
       'a/sibling.md': '# sibling\n',
@@ -45,8 +45,8 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     expect(counts.createFile).toBe(7);
     expect(counts.createDirectory).toBe(4); // a, a/b, a/b/c, bin
     expect(counts.list).toBe(1); // no manifest yet: the whole share is listed, and it is empty
-    // 5 MiB = two ranges; every non-empty file has at least one.
-    expect(counts.putRange).toBe(7);
+    // Up to 4 MiB travels with Create File; only the 5 MiB file needs ranges (two).
+    expect(counts.putRange).toBe(2);
     await h.expectStoreEquals(commit, ['escape']);
   });
 

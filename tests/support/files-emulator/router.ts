@@ -93,9 +93,15 @@ export function route(account: Account, operation: Operation, request: Request):
       const size = integerHeader(headers, 'x-ms-content-length');
       const existing = account.existing(share, nonRoot(segments));
       if (existing?.kind === 'file') checkLease(existing, headers, 'write');
-      return created(
-        account.createFile(share, segments, size, metadataOf(headers), smbFromHeaders(headers, 'file')),
+      const content = createContent(request, size);
+      const file = account.createFile(
+        share,
+        segments,
+        size,
+        metadataOf(headers),
+        smbFromHeaders(headers, 'file'),
       );
+      return content ? writeContent(account, file, content) : created(file);
     }
     case 'putRange':
       return putRange(account, request);
@@ -155,6 +161,55 @@ function writable(account: Account, request: Request): FileNode {
  * leaseclient/recording_uploadrange.json), and a Content-MD5 sent with the request must match it
  * (400 Md5Mismatch).
  */
+/** First service version whose Create File takes up to 4 MiB of content ([create-file]). */
+const CREATE_WITH_CONTENT_VERSION = '2026-02-06';
+
+/**
+ * Create File's body (https://learn.microsoft.com/rest/api/storageservices/create-file): before
+ * version 2026-02-06 "Content-Length: optional, must be zero if present"; from it on, "you can also
+ * create file with content up to 4MiB", written from offset 0. The reference names no error codes
+ * for a body over 4 MiB or longer than x-ms-content-length: Put Range's 413 `RequestBodyTooLarge`
+ * and 400 `InvalidHeaderValue` are used.
+ */
+function createContent(request: Request, size: number): Buffer | undefined {
+  const { body, headers } = request;
+  if (body.length === 0) return undefined;
+  const version = headers['x-ms-version']?.toString() ?? '';
+  if (version < CREATE_WITH_CONTENT_VERSION) {
+    throw new ServiceError(400, 'InvalidHeaderValue', 'Content-Length must be zero for Create File.');
+  }
+  if (body.length > MAX_RANGE_BYTES) {
+    throw new ServiceError(
+      413,
+      'RequestBodyTooLarge',
+      'The request body is too large and exceeds the maximum permissible limit.',
+    );
+  }
+  if (body.length > size)
+    throw new ServiceError(400, 'InvalidHeaderValue', 'The body is longer than x-ms-content-length.');
+  checkMd5(request);
+  return body;
+}
+
+function writeContent(account: Account, file: FileNode, content: Buffer): Reply {
+  const reply = created(account.putRange(file, 0, content.length - 1, content));
+  return { ...reply, headers: { ...reply.headers, 'Content-MD5': md5Of(content) } };
+}
+
+const md5Of = (body: Buffer) => createHash('md5').update(body).digest('base64');
+
+/** A request Content-MD5 that does not match the body → 400 `Md5Mismatch` ([put-range]). */
+function checkMd5(request: Request): void {
+  const sent = request.headers['content-md5']?.toString();
+  if (sent !== undefined && sent !== md5Of(request.body)) {
+    throw new ServiceError(
+      400,
+      'Md5Mismatch',
+      'The MD5 value specified in the request did not match with the MD5 value calculated by the server.',
+    );
+  }
+}
+
 function putRange(account: Account, request: Request): Reply {
   const file = writable(account, request);
   const { start, end } = parseRange(request.headers);
@@ -169,17 +224,9 @@ function putRange(account: Account, request: Request): Reply {
   const write = request.headers['x-ms-write']?.toString().toLowerCase();
   if (write !== 'update' && write !== 'clear') throw missingHeader('x-ms-write');
   if (write === 'clear') return created(account.putRange(file, start, end, undefined));
-  const md5 = createHash('md5').update(request.body).digest('base64');
-  const sent = request.headers['content-md5']?.toString();
-  if (sent !== undefined && sent !== md5) {
-    throw new ServiceError(
-      400,
-      'Md5Mismatch',
-      'The MD5 value specified in the request did not match with the MD5 value calculated by the server.',
-    );
-  }
+  checkMd5(request);
   const reply = created(account.putRange(file, start, end, request.body));
-  return { ...reply, headers: { ...reply.headers, 'Content-MD5': md5 } };
+  return { ...reply, headers: { ...reply.headers, 'Content-MD5': md5Of(request.body) } };
 }
 
 /**
