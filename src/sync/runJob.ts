@@ -182,7 +182,8 @@ async function sync(
   const { settings } = deps;
   const countedStore = countingStore(deps.store);
   const { store } = countedStore;
-  const connection = await deps.connections.get();
+  const manifestBlob = deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB);
+  const [connection, manifest] = await Promise.all([deps.connections.get(), readManifest(manifestBlob)]);
   // A sync that an earlier attempt began finishes to a consistent tree of the repository it began
   // with, even when the repository was disconnected meanwhile: half of one tree and half of
   // another is the one state nobody wants.
@@ -198,8 +199,6 @@ async function sync(
   const { branch } = source;
 
   const phases: Record<string, number> = {};
-  const manifestBlob = deps.state.getBlockBlobClient(WORKSPACE_LEASE_BLOB);
-  const manifest = await readManifest(manifestBlob);
   const sameSource = manifest?.repositoryUrl === url && manifest.branch === branch;
   // A push whose head is already in the workspace needs no clone: one ls-remote tells. Other
   // triggers always reconcile (that is how drift is repaired without a new commit), so they go
@@ -210,16 +209,31 @@ async function sync(
     if (sameSource && manifest.commit === head) return { status: 'skipped', commit: head, phases };
   }
 
+  // A push trusts the manifest outside the folders it changes (its cost follows the change),
+  // unless the whole store has not been listed for FULL_LISTING_EVERY_MS; manual and connect
+  // syncs always list everything. That bounds how long drift anywhere can outlive a push.
+  const lastFull = manifest?.fullListingAt ? Date.parse(manifest.fullListingAt) : 0;
+  const incremental =
+    job.trigger === 'push' && sameSource && !!manifest && Date.now() - lastFull < FULL_LISTING_EVERY_MS;
+  const listedAt = new Date().toISOString();
+
   await assertScratchSpace(settings.tempDir ?? tmpdir());
+  // Listing everything needs nothing from the clone, so it runs while git fetches. Settled
+  // before the clone's failure is reported, so no request outlives the job.
+  const fullListing = incremental ? undefined : timed(phases, 'listMs', () => walkAll(store));
+  fullListing?.catch(() => undefined);
   const checkout = await timed(phases, 'cloneMs', () =>
-    cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }).catch((error: unknown) => {
+    cloneBranch(url, branch, auth, { tempDir: settings.tempDir, signal }).catch(async (error: unknown) => {
+      await fullListing?.catch(() => undefined);
       if (noSpace(error)) throw scratchFull(settings.tempDir ?? tmpdir());
       // git's own words for a single-branch clone of a branch that is not there
       const message = String((error as Error)?.message);
       if (/Remote branch .* not found/i.test(message)) throw branchNotFound(branch);
       // Before anything was fetched: the same answer ls-remote would have given.
       if (
-        /Authentication failed|unable to access|Repository not found|returned error: 40[134]/i.test(message)
+        /Authentication failed|unable to access|Repository not found|repository '.*' not found|returned error: 40[134]/i.test(
+          message,
+        )
       ) {
         throw new SyncError(
           'REPOSITORY_UNREACHABLE',
@@ -229,16 +243,11 @@ async function sync(
       throw error;
     }),
   );
+  let removal: Promise<void> | undefined;
   try {
-    // A push trusts the manifest outside the folders it changes (its cost follows the change),
-    // unless the whole store has not been listed for FULL_LISTING_EVERY_MS; manual and connect
-    // syncs always list everything. That bounds how long drift anywhere can outlive a push.
-    const lastFull = manifest?.fullListingAt ? Date.parse(manifest.fullListingAt) : 0;
-    const incremental = job.trigger === 'push' && sameSource && Date.now() - lastFull < FULL_LISTING_EVERY_MS;
-    const listedAt = new Date().toISOString();
-    const listing = await timed(phases, 'listMs', () =>
-      incremental ? listChanged(store, checkout.tree, manifest, settings.exclude) : walkAll(store),
-    );
+    const listing = incremental
+      ? await timed(phases, 'listMs', () => listChanged(store, checkout.tree, manifest, settings.exclude))
+      : await fullListing!;
     const plan = planSync(checkout.tree, sameSource ? manifest : undefined, listing, {
       exclude: settings.exclude,
     });
@@ -275,6 +284,9 @@ async function sync(
     const written = await timed(phases, 'applyMs', () =>
       applyPlan(plan, store, { concurrency: settings.concurrency, source: checkout.content, signal }),
     );
+    // Every blob has been read: the clone's folder goes while the manifest is written.
+    removal = checkout.remove();
+    removal.catch(() => undefined); // awaited in finally
     const counts = countsOf(plan); // before the manifest takes plan.unchanged over
     const next: Manifest = {
       version: 1,
@@ -311,7 +323,7 @@ async function sync(
       storageRequests: countedStore.count(),
     };
   } finally {
-    await checkout.remove();
+    await (removal ?? checkout.remove());
   }
 }
 
@@ -386,7 +398,18 @@ export async function runSyncMessage(
     const cost = { bytesWritten, storageRequests };
     const finished = new Date();
     const durationMs = finished.getTime() - started.getTime();
-    await deps.jobs.update(job.id, { ...fields, status, finishedAt: finished.toISOString(), durationMs });
+    // The job row and the connection's LastSync* fields are independent: written side by side.
+    await Promise.all([
+      deps.jobs.update(job.id, { ...fields, status, finishedAt: finished.toISOString(), durationMs }),
+      connected &&
+        deps.connections.recordSync({
+          lastSyncCommit: fields.commitSynced,
+          lastSyncTime: finished.toISOString(),
+          lastSyncDurationMs: durationMs,
+          lastSyncStatus: status,
+          lastSyncError: fields.error?.message,
+        }),
+    ]);
     const { skippedPaths: _listedOnTheJob, ...logged } = fields;
     log(`sync.${status}`, {
       jobId: job.id,
@@ -397,21 +420,20 @@ export async function runSyncMessage(
       ...cost,
       phases,
     });
-    if (!connected) return;
-    await deps.connections.recordSync({
-      lastSyncCommit: fields.commitSynced,
-      lastSyncTime: finished.toISOString(),
-      lastSyncDurationMs: durationMs,
-      lastSyncStatus: status,
-      lastSyncError: fields.error?.message,
-    });
   };
 
   let result: Result;
   try {
-    await deps.jobs.update(job.id, { status: 'running', startedAt: started.toISOString(), attempt });
     log('sync.started', { jobId: job.id, attempt, trigger: job.trigger });
-    result = await sync(job, deps, lease.leaseId, lease.signal);
+    // The job shows `running` while the sync starts, not before it: both settle before anything
+    // else is recorded, so a later status never lands first.
+    const [marked, synced] = await Promise.allSettled([
+      deps.jobs.update(job.id, { status: 'running', startedAt: started.toISOString(), attempt }),
+      sync(job, deps, lease.leaseId, lease.signal),
+    ]);
+    if (synced.status === 'rejected') throw synced.reason;
+    if (marked.status === 'rejected') throw marked.reason;
+    result = synced.value;
   } catch (thrown) {
     const error = jobError(lease.signal.aborted ? lease.signal.reason : thrown, { token: settings.token });
     if (delivery.dequeueCount >= delivery.maxDequeueCount) {

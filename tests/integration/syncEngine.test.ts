@@ -4,7 +4,7 @@
 // from, pushes something, syncs, and checks the workspace equals the commit's tree.
 
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { QueueClient } from '@azure/storage-queue';
@@ -335,6 +335,23 @@ describe('sync engine (local store)', () => {
     expect(await h.job(jobId)).toMatchObject({ status: 'succeeded', attempt: 2, commitSynced: commit });
     await h.expectStoreEquals(commit, BASE_SKIPPED);
     await h.events();
+  });
+
+  it('a repository that no longer exists is REPOSITORY_UNREACHABLE (git: "repository ... not found"), not CLONE_FAILED', async () => {
+    const commit = await syncBase();
+    const moved = `${h.repo.barePath}.gone`;
+    await rename(h.repo.barePath, moved);
+    try {
+      const jobId = await h.enqueue('manual');
+      expect(await h.deliver()).toEqual([expect.stringMatching(/^threw REPOSITORY_UNREACHABLE/)]);
+      expect(await h.job(jobId)).toMatchObject({
+        status: 'queued',
+        error: { code: 'REPOSITORY_UNREACHABLE' },
+      });
+    } finally {
+      await rename(moved, h.repo.barePath);
+    }
+    await h.expectStoreEquals(commit, BASE_SKIPPED);
   });
 
   // Moving the message to the poison queue is the host's half: see the queue-host suite below.
