@@ -206,7 +206,8 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const value = text(env, name);
   if (value === undefined) return fallback;
-  const n = Number(value);
+  // Digits only: Number() would also take "3e1", "0x10" and "1_0" as numbers nobody meant.
+  const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${value}"`);
   }

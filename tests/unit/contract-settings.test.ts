@@ -24,8 +24,8 @@ function refusal(env: Record<string, string>): ConfigError {
 
 describe('numeric settings: the documented ranges, both edges', () => {
   it.each([
-    ['SYNC_CONCURRENCY', '1', '256', ['257', '-1', '2.5']],
-    ['WORKSPACE_BACKUP_KEEP', '1', '1000', ['1001', '0', 'ten']],
+    ['SYNC_CONCURRENCY', '1', '256', ['257', '-1', '2.5', '3e1', '0x10', '1_0']],
+    ['WORKSPACE_BACKUP_KEEP', '1', '1000', ['1001', '0', 'ten', '3e1', '0x10']],
   ] as const)('%s takes %s and %s, and refuses what is outside', (setting, low, high, outside) => {
     const key = setting === 'SYNC_CONCURRENCY' ? 'concurrency' : 'backupKeep';
     expect(loadConfig({ ...base, [setting]: low }).sync[key]).toBe(Number(low));
