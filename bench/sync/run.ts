@@ -229,13 +229,13 @@ function emulatorRow(gen: GeneratedRepo, algorithm: string, scenario: string, ru
     cpu_us_per_request: requests > 100 ? Math.round((cpuMs * 1000) / requests) : '-',
   };
   if (algorithm !== 'sync') return row;
-  // Each generated file is under 4 MiB and non-empty: one create and one range, plus one per folder.
+  // Each generated file is under 4 MiB: one Create File carrying its content, plus one per folder.
   const targets: Record<string, [string, boolean]> = {
     full: [
-      `writes <= ${2 * gen.files + gen.folders}, 0 downloads`,
-      writes <= 2 * gen.files + gen.folders && reads === 0,
+      `writes <= ${gen.files + gen.folders}, 0 downloads`,
+      writes <= gen.files + gen.folders && reads === 0,
     ],
-    'one file': ['writes <= 3, 0 downloads', writes <= 3 && reads === 0],
+    'one file': ['writes <= 2, 0 downloads', writes <= 2 && reads === 0],
     'no-op push': ['0 storage requests, no clone', requests === 0 && (row.git_requests as number) <= 2],
   };
   const [text, ok] = targets[scenario]!;

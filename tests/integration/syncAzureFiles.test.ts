@@ -59,12 +59,12 @@ describe('sync engine (Azure Files store on the emulator)', () => {
     expect(counts.list).toBe(5); // a reconcile lists every folder once: the root, a, a/b, a/b/c, bin
   });
 
-  it('a one-file change costs at most 3 writes and no downloads', async () => {
+  it('a one-file change costs one write (Create File with its content) and no downloads', async () => {
     await h.repo.write('a/sibling.md', '# changed\n');
     const commit = await h.repo.commitAndPush('one file');
     const { counts, job } = await syncOnce();
     expect(job.counts).toMatchObject({ added: 0, updated: 1, deleted: 0, unchanged: 6 });
-    expect(writeRequests(counts)).toBeLessThanOrEqual(3);
+    expect(writeRequests(counts)).toBe(1);
     expect(counts.getFile ?? 0).toBe(0);
     expect(counts.list).toBe(1); // a push lists the changed file's folder (a) and nothing else
     await h.expectStoreEquals(commit, ['escape']);
