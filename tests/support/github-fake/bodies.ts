@@ -17,6 +17,15 @@ export function errorBody(message: string, status: number, documentationUrl = DO
   return { message, documentation_url: documentationUrl, status: String(status) };
 }
 
+/**
+ * GitHub failing, as its OpenAPI description documents it: `components/responses/internal_error`
+ * (500, a basic-error) and `components/responses/service_unavailable` (503; `code`, `message` and
+ * `documentation_url`, none required, so only the message is sent).
+ */
+export function outageBody(status: 500 | 503) {
+  return { message: status === 500 ? 'Server Error' : 'Service Unavailable', documentation_url: DOCS };
+}
+
 export function validationFailed(errors: Array<Record<string, string>>, documentationUrl: string) {
   return { message: 'Validation Failed', errors, documentation_url: documentationUrl, status: '422' };
 }

@@ -1,7 +1,7 @@
 // A GitHub fake for tests: the REST routes the app uses (repository, hooks, pings, deliveries) on
 // 127.0.0.1, and GitHub's delivery side (signed POSTs to every active hook). Plain node:http, in-memory
-// state, per-token behaviour (scopes, expiry, admin or not, revoked, rate-limited). Optionally under a
-// path prefix, as GitHub Enterprise Server serves its API under /api/v3.
+// state, per-token behaviour (scopes, expiry, admin or not, revoked, rate-limited), outages (5xx).
+// Optionally under a path prefix, as GitHub Enterprise Server serves its API under /api/v3.
 // Its answers are checked against GitHub's OpenAPI description in tests/unit/github-fake-openapi.test.ts.
 
 import { createServer, type IncomingMessage } from 'node:http';
@@ -15,10 +15,11 @@ import {
   type FakeHook,
   type FakeRepository,
   type FakeTokenConfig,
+  type OutageStatus,
 } from './state.js';
 
 export type { PushCommit, PushEvent } from './payloads.js';
-export type { DeliveryRecord, FakeHook, FakeRepository, FakeTokenConfig } from './state.js';
+export type { DeliveryRecord, FakeHook, FakeRepository, FakeTokenConfig, OutageStatus } from './state.js';
 export { formatExpiry } from './router.js';
 
 export interface GitHubFakeOptions {
@@ -55,6 +56,8 @@ export interface GitHubFake {
   deliverPush(fullName: string, event: PushEvent): Promise<DeliveryRecord[]>;
   /** Off: GitHub "fails" to deliver anything (pushes, pings) and records nothing. */
   setDeliveryEnabled(enabled: boolean): void;
+  /** GitHub failing (500 or 503 to every API call) until called again with undefined. */
+  setOutage(status: OutageStatus | undefined): void;
   /** Every API request answered, in order. */
   requests: FakeRequestLog[];
   /** Resolves when no delivery is in flight (pings after create run in the background). */
@@ -162,6 +165,9 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     },
     setDeliveryEnabled(enabled) {
       deliveryEnabled = enabled;
+    },
+    setOutage(status) {
+      world.outage = status;
     },
     requests,
     idle,

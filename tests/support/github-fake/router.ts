@@ -9,6 +9,7 @@ import {
   deliveryItemBody,
   errorBody,
   hookBody,
+  outageBody,
   repositoryBody,
   validationFailed,
   type Urls,
@@ -92,7 +93,7 @@ export class Router {
     const raw = tokenOf(request.authorization);
     const token = raw === undefined ? undefined : this.world.tokens.get(raw);
     const headers = this.commonHeaders(token);
-    const reply = this.authenticate(raw, token) ?? this.route(request, token);
+    const reply = this.outage() ?? this.authenticate(raw, token) ?? this.route(request, token);
     return { ...reply, headers: { ...headers, ...reply.headers } };
   }
 
@@ -116,6 +117,12 @@ export class Router {
       if (token.expiresAt) headers['github-authentication-token-expiration'] = formatExpiry(token.expiresAt);
     }
     return headers;
+  }
+
+  /** An outage comes before any check of the caller: GitHub's front end answers for the API. */
+  private outage(): Reply | undefined {
+    const status = this.world.outage;
+    return status === undefined ? undefined : { status, body: outageBody(status) };
   }
 
   private authenticate(raw: string | undefined, token: Token): Reply | undefined {

@@ -86,9 +86,14 @@ export interface RateLimitCounter {
   reset: number;
 }
 
+/** The 5xx answers GitHub's OpenAPI description documents: `internal_error` and `service_unavailable`. */
+export type OutageStatus = 500 | 503;
+
 export class FakeWorld {
   readonly repositories = new Map<string, FakeRepository>();
   readonly tokens = new Map<string, FakeTokenConfig & { rate: RateLimitCounter }>();
+  /** While set, GitHub is failing: every API call answers this status, whoever asks. */
+  outage: OutageStatus | undefined;
   private nextId = 1000;
 
   newId(): number {
