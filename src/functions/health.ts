@@ -8,7 +8,7 @@ import { ConnectionStore } from '../jobs/connectionStore.js';
 import { queueClient, stateContainer, tableClient } from '../jobs/storageClients.js';
 import { QUEUES, TABLES } from '../storage-names.js';
 import { createWorkspaceStore } from '../workspace/createStore.js';
-import { checkHealth, type Check } from '../workspace/health.js';
+import { CHECK_TIMEOUT_MS, checkHealth, type Check } from '../workspace/health.js';
 import { json, toErrorResponse } from './http.js';
 
 let checks: Record<string, Check> | undefined;
@@ -33,10 +33,14 @@ let connectionTable: ReturnType<typeof tableClient> | undefined;
 /**
  * The connection's token, as a warning only: an expiring token is the operator's to renew and no
  * reason for the platform to recycle a healthy instance, so it never turns the answer into a 503.
- * Says when, never anything of the token itself.
+ * Says when, never anything of the token itself. ConnectionStore.get() takes no abort signal, so
+ * the table client carries the checks' deadline itself: without it a read from a table that never
+ * answers held the answer (and a socket per probe) for ever.
  */
 async function tokenWarning(): Promise<{ status: 'degraded' | 'warning'; warning: string } | undefined> {
-  connectionTable ??= tableClient(getConfig().storage, TABLES.connection);
+  connectionTable ??= tableClient(getConfig().storage, TABLES.connection, {
+    requestTimeoutMs: CHECK_TIMEOUT_MS,
+  });
   const connection = await new ConnectionStore(connectionTable).get().catch(() => undefined);
   const expiresAt = connection?.enabled ? Date.parse(connection.tokenExpiresAt ?? '') : NaN;
   if (Number.isNaN(expiresAt)) return undefined;

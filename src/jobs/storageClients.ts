@@ -1,7 +1,8 @@
 // Clients for the storage account the app keeps its state in (AzureWebJobsStorage), built
 // from either a connection string (Azurite, keys) or the managed identity.
 
-import { TableClient, TableServiceClient } from '@azure/data-tables';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { azureCredential } from '../azureCredential.js';
@@ -21,10 +22,38 @@ function allowHttp(connectionString: string): { allowInsecureConnection: boolean
   };
 }
 
-export function tableClient(storage: StorageConfig, table: string): TableClient {
+export interface TableTuning {
+  /**
+   * Deadline of every request the client sends, for callers that cannot hand an abort signal to
+   * the call they make (a store method that takes none). It is the pipeline request's own
+   * `timeout`: at the deadline the SDK's Node HTTP client aborts and destroys the request and its
+   * socket (@typespec/ts-http-runtime nodeHttpClient.js, `request.timeout` → `req.destroy()`), and
+   * the AbortError is not retried. Without one a request to an endpoint that never answers waits,
+   * socket open, for ever: Node's client requests have no default timeout.
+   */
+  requestTimeoutMs?: number;
+}
+
+function requestTimeout(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'requestTimeout',
+    sendRequest: (request, next) => {
+      request.timeout = timeoutMs;
+      return next(request);
+    },
+  };
+}
+
+export function tableClient(storage: StorageConfig, table: string, tuning: TableTuning = {}): TableClient {
+  const options: TableServiceClientOptions = tuning.requestTimeoutMs
+    ? { additionalPolicies: [{ policy: requestTimeout(tuning.requestTimeoutMs), position: 'perRetry' }] }
+    : {};
   return storage.kind === 'connectionString'
-    ? TableClient.fromConnectionString(storage.connectionString, table, allowHttp(storage.connectionString))
-    : new TableClient(storage.tableUrl, table, credential(storage));
+    ? TableClient.fromConnectionString(storage.connectionString, table, {
+        ...options,
+        ...allowHttp(storage.connectionString),
+      })
+    : new TableClient(storage.tableUrl, table, credential(storage), options);
 }
 
 export function queueClient(storage: StorageConfig, queue: string): QueueClient {

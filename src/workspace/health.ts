@@ -4,6 +4,14 @@
 
 import { httpStatusOf } from '../azureStorage.js';
 
+/** How long each check may take before it is reported down. */
+export const CHECK_TIMEOUT_MS = 3000;
+
+/**
+ * A check must hand the signal to the request it makes: the signal is what cancels the request
+ * (the SDK destroys its socket on abort). A check that ignores it is only abandoned at the timeout,
+ * and its request stays open, waiting for an answer that may never come.
+ */
 export type Check = (signal: AbortSignal) => Promise<unknown>;
 
 export interface HealthReport {
@@ -11,7 +19,10 @@ export interface HealthReport {
   checks: Record<string, { status: 'up' | 'down'; ms: number; reason?: string }>;
 }
 
-export async function checkHealth(checks: Record<string, Check>, timeoutMs = 3000): Promise<HealthReport> {
+export async function checkHealth(
+  checks: Record<string, Check>,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<HealthReport> {
   const results = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
   );
