@@ -23,7 +23,7 @@ function dependencyChecks(): Record<string, Check> {
     table: (abortSignal) => table.listEntities({ abortSignal }).byPage({ maxPageSize: 1 }).next(),
     queue: (abortSignal) => queue.getProperties({ abortSignal }),
     blob: (abortSignal) => container.getProperties({ abortSignal }),
-    workspace: () => store.ping(),
+    workspace: (abortSignal) => store.ping(abortSignal),
   };
 }
 

@@ -13,6 +13,8 @@ import { assertValidPath } from './validPath.js';
 
 /** Largest Put Range body the service accepts. */
 export const RANGE_BYTES = 4 * 1024 * 1024;
+/** Longest wait for the share to be created on first use; then the next call tries again. */
+const SHARE_CREATE_TIMEOUT_MS = 10_000;
 /** Directories listed ahead while walking (parents still come out before children). */
 const WALK_PREFETCH = 8;
 /**
@@ -200,10 +202,13 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
    * Properties, which an earlier probe used and which could leave /health failing for ever.
    * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage#storage-file-data-privileged-contributor
    */
-  async ping(): Promise<void> {
+  async ping(signal?: AbortSignal): Promise<void> {
     await this.#ready('');
     try {
-      await this.#directory('').listFilesAndDirectories().byPage({ maxPageSize: 1 }).next();
+      await this.#directory('')
+        .listFilesAndDirectories({ abortSignal: signal })
+        .byPage({ maxPageSize: 1 })
+        .next();
     } catch (error) {
       throw toStoreError(error, '', 'reach the share for');
     }
@@ -213,14 +218,27 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
   async #ready(path: string): Promise<void> {
     assertValidPath(path);
     if (!this.options.createShare) return;
-    this.#shareReady ??= this.share.createIfNotExists().then(
+    this.#shareReady ??= this.#createShare();
+    await this.#shareReady;
+  }
+
+  /**
+   * Bounded: every call waits on this one promise, so a request that hung for ever would keep the
+   * store (and /health) down after the service recovered. A failure clears it for the next call.
+   */
+  #createShare(): Promise<void> {
+    const deadline = AbortSignal.timeout(SHARE_CREATE_TIMEOUT_MS);
+    return this.share.createIfNotExists({ abortSignal: deadline }).then(
       () => undefined,
       (error) => {
         this.#shareReady = undefined;
+        if (deadline.aborted) {
+          const message = `Cannot create the share: no answer within ${SHARE_CREATE_TIMEOUT_MS} ms`;
+          throw new StoreError('STORAGE_ERROR', '', message, 'Timeout');
+        }
         throw toStoreError(error, '', 'create the share for');
       },
     );
-    await this.#shareReady;
   }
 
   #directory(path: string): ShareDirectoryClient {

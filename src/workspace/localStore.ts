@@ -208,7 +208,7 @@ export class LocalWorkspaceStore implements WorkspaceStore {
     }
   }
 
-  async ping(): Promise<void> {
+  async ping(_signal?: AbortSignal): Promise<void> {
     await lstat(await this.#rootReal());
   }
 

@@ -76,6 +76,6 @@ export interface WorkspaceStore {
   deleteFile(path: string): Promise<void>;
   /** Delete an empty directory. DIRECTORY_NOT_EMPTY / NOT_FOUND. */
   deleteDirectory(path: string): Promise<void>;
-  /** Cheap reachability check for /health. */
-  ping(): Promise<void>;
+  /** Cheap reachability check for /health; the signal ends its request when /health gives up. */
+  ping(signal?: AbortSignal): Promise<void>;
 }
