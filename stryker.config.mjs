@@ -30,10 +30,12 @@ export default {
   // Integration tests talk to Azurite: a mutant that loops or waits out a lease times out.
   timeoutMS: 15_000,
   timeoutFactor: 2,
-  // Committed, so a rerun from a fresh clone tests only mutants whose code or tests changed
-  // since the last recorded run (`-- --force` runs everything).
+  // A rerun tests only the mutants whose code or covering tests changed since the last run on this
+  // machine. The file is not committed: it cannot see changes to code a mutant merely imports or to
+  // test helpers, so a shared copy would carry stale verdicts between people; a fresh clone makes
+  // one full run instead. `npm run test:mutation -- --force` ignores it.
   incremental: true,
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  incrementalFile: '.cache/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
