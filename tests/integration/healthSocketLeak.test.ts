@@ -15,6 +15,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ShareServiceClient } from '@azure/storage-file-share';
 import { DEV_ACCOUNT, DEV_KEY } from '../../src/dev/azurite.js';
 
 const PROBES = 5;
@@ -133,4 +134,20 @@ it(`leaves no connection open after ${PROBES} probes of a hung storage account`,
   expect(hung.accepted).toBeGreaterThan(4 * PROBES);
   await hung.allClosed(DEADLINE_MS);
   expect(hung.open.size).toBe(0);
+});
+
+it('an Azure Files ping given up on closes its request (a share that already exists: no creation first)', async () => {
+  const { AzureFilesWorkspaceStore } = await import('../../src/workspace/azureFilesStore.js');
+  const endpoint = `http://127.0.0.1:${hung.port}/${DEV_ACCOUNT}`;
+  const account = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY}`;
+  const share = ShareServiceClient.fromConnectionString(`${account};FileEndpoint=${endpoint};`, {
+    retryOptions: { maxTries: 1 },
+  }).getShareClient('workspace');
+  const store = new AzureFilesWorkspaceStore(share);
+  const before = hung.accepted;
+  for (let probe = 0; probe < PROBES; probe++) {
+    await expect(store.ping(AbortSignal.timeout(300))).rejects.toThrow();
+  }
+  expect(hung.accepted - before).toBe(PROBES);
+  await hung.allClosed(DEADLINE_MS);
 });
