@@ -46,6 +46,8 @@ const GENERIC_RESPONSES: Record<number, string> = {
   403: 'forbidden',
   404: 'not_found',
   422: 'validation_failed',
+  500: 'internal_error',
+  503: 'service_unavailable',
 };
 
 /**
@@ -234,6 +236,28 @@ describe('the GitHub fake against the OpenAPI description', () => {
     expect(cases[3]![1].headers['x-ratelimit-remaining']).toBe('0');
     expect((cases[3]![1].body as Json).message).toMatch(/^API rate limit exceeded/);
     expect(cases[4]![1].body).toMatchObject({ message: 'Not Found' });
+  });
+
+  it('an outage answers every route 500 internal_error or 503 service_unavailable as documented', async () => {
+    for (const status of [500, 503] as const) {
+      fake.setOutage(status);
+      try {
+        const answers: Array<[string, string, Answer]> = [
+          [REPO, 'GET', await call('GET', '/repos/acme/site', CLASSIC)],
+          [HOOKS, 'GET', await call('GET', '/repos/acme/site/hooks', CLASSIC)],
+          [HOOKS, 'POST', await call('POST', '/repos/acme/site/hooks', CLASSIC, hookRequest(receiverUrl))],
+        ];
+        for (const [path, method, answer] of answers) {
+          const what = `${method} ${path} during a ${status} outage`;
+          expect(answer.status, what).toBe(status);
+          checkAgainstSpec(path, method, answer, what);
+          expect((answer.body as Json).message, what).toEqual(expect.any(String));
+        }
+      } finally {
+        fake.setOutage(undefined);
+      }
+    }
+    expect((await call('GET', '/repos/acme/site', CLASSIC)).status).toBe(200);
   });
 
   it('hooks: create, list (paged), get, update, ping, deliveries, delete, and their errors', async () => {
