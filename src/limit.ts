@@ -24,3 +24,17 @@ export async function forEachLimit<T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   if (failure) throw failure.error;
 }
+
+/**
+ * Promise.all that waits for every promise to settle before it rethrows the first failure, so no
+ * request is still running when the caller moves on (Promise.all rejects at the first one).
+ */
+export async function allSettled<const T extends readonly unknown[]>(
+  values: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(values);
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}

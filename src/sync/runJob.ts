@@ -22,6 +22,7 @@ import { listChanged, walkAll } from './listing.js';
 import { SyncError } from './errors.js';
 import { redact, type GitAuth } from '../git/gitAuth.js';
 import { tryAcquireLease, type HeldLease } from '../blobLease.js';
+import { allSettled } from '../limit.js';
 import { editsDrained } from '../workspace/editLock.js';
 import { readManifest, writeManifest, type Manifest } from './manifest.js';
 import { backUpBeforeSync, type BackupStore } from './backup.js';
@@ -298,19 +299,21 @@ async function sync(
       files: Object.assign(plan.unchanged, written),
     };
     signal.throwIfAborted();
-    await writeManifest(manifestBlob, next, leaseId);
-    if (hasChanges(plan)) {
-      const { added, updated, deleted } = counts;
-      await deps.events.publish({
-        type: 'synced',
-        jobId: job.id,
-        commit: checkout.commit,
-        added,
-        updated,
-        deleted,
-        by: job.requestedBy,
-      });
-    }
+    // The files are written: the event is true whatever happens to the manifest, so both go at once.
+    const { added, updated, deleted } = counts;
+    await allSettled([
+      writeManifest(manifestBlob, next, leaseId),
+      hasChanges(plan) &&
+        deps.events.publish({
+          type: 'synced',
+          jobId: job.id,
+          commit: checkout.commit,
+          added,
+          updated,
+          deleted,
+          by: job.requestedBy,
+        }),
+    ]);
     const bytesWritten = plan.writes.reduce((sum, write) => sum + write.size, 0);
     return {
       status: 'succeeded',
@@ -399,7 +402,7 @@ export async function runSyncMessage(
     const finished = new Date();
     const durationMs = finished.getTime() - started.getTime();
     // The job row and the connection's LastSync* fields are independent: written side by side.
-    await Promise.all([
+    await allSettled([
       deps.jobs.update(job.id, { ...fields, status, finishedAt: finished.toISOString(), durationMs }),
       connected &&
         deps.connections.recordSync({
@@ -427,13 +430,10 @@ export async function runSyncMessage(
     log('sync.started', { jobId: job.id, attempt, trigger: job.trigger });
     // The job shows `running` while the sync starts, not before it: both settle before anything
     // else is recorded, so a later status never lands first.
-    const [marked, synced] = await Promise.allSettled([
+    [, result] = await allSettled([
       deps.jobs.update(job.id, { status: 'running', startedAt: started.toISOString(), attempt }),
       sync(job, deps, lease.leaseId, lease.signal),
     ]);
-    if (synced.status === 'rejected') throw synced.reason;
-    if (marked.status === 'rejected') throw marked.reason;
-    result = synced.value;
   } catch (thrown) {
     const error = jobError(lease.signal.aborted ? lease.signal.reason : thrown, { token: settings.token });
     if (delivery.dequeueCount >= delivery.maxDequeueCount) {
