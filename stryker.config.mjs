@@ -25,6 +25,11 @@ export default {
   ],
   // Each mutant runs only the tests that reached it in the dry run.
   coverageAnalysis: 'perTest',
+  // A static mutant (module-level code, or code a test suite's beforeAll runs: the app harness
+  // writes files and takes leases there) is reached by no single test, so it runs the whole
+  // suite: 444 of 1680 mutants took 85 % of the time, hours on 2 cores. They are reported as
+  // ignored; `npm run test:mutation -- --ignoreStatic false` includes them.
+  ignoreStatic: true,
   // The build machine has 2 cores shared with other work: one checker and one test runner.
   concurrency: 2,
   // Integration tests talk to Azurite: a mutant that loops or waits out a lease times out.
