@@ -6,7 +6,8 @@
 //     the original notes' algorithm (download and hash every file), with the cost targets.
 //  3. CPU per storage request of the apply phase alone (applyCpu.ts), against the SDK's defaults.
 //  4. Memory: RSS growth of a first sync and of an all-unchanged resync (rss.ts), at each size and
-//     at 100,000 small files (target: under 150 MB). `--memory` runs this table alone.
+//     at 100,000 small files (target: under 150 MB). `--memory` runs this table alone; `--size N`
+//     runs every table at N files only.
 // Everything real: git over HTTP with token auth, Azurite for jobs/leases/manifest.
 
 import { execFile } from 'node:child_process';
@@ -37,7 +38,10 @@ import { applyCpuRows } from './applyCpu.js';
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 const memoryOnly = process.argv.includes('--memory');
-const SIZES = quick ? [1000] : [1000, 10_000];
+/** `--size N` runs one size alone (and no 100,000-file memory row): a 10,000-file run without the rest. */
+const sizeArg = process.argv.indexOf('--size');
+const onlySize = sizeArg > 0 ? Number(process.argv[sizeArg + 1]) : undefined;
+const SIZES = onlySize ? [onlySize] : quick ? [1000] : [1000, 10_000];
 /** The memory table's extra row: many small files, where per-file overhead shows. */
 const MEMORY_SIZE = 100_000;
 const ITERATIONS = quick ? 3 : 5;
@@ -306,7 +310,7 @@ for (const files of SIZES) {
   await emulator.stop();
   await gen.repo.cleanup();
 }
-if (!quick) {
+if (!quick && !onlySize) {
   console.log(`generating ${MEMORY_SIZE} small files…`);
   const gen = await generateRepo(server.root, MEMORY_SIZE, true);
   memory.push(...(await memoryRows(gen, server.repoUrl(gen.repo.name))));
