@@ -5,7 +5,7 @@ import { sameRepository } from '../github/repository.js';
 import type { PushEvent } from '../github/events.js';
 import type { ConnectionStore } from './connectionStore.js';
 import type { Dedupe, Marker } from './dedupe.js';
-import { newJobId, type JobStore } from './jobStore.js';
+import { isJobId, jobIdTime, newJobId, type JobStore } from './jobStore.js';
 import type { SyncQueue } from './queues.js';
 import type { ActorRef, Connection, JobTrigger, SyncJob } from './types.js';
 import { httpStatusOf } from '../azureStorage.js';
@@ -60,6 +60,14 @@ async function enqueue(
  */
 export const ORPHANED_AFTER_MS = 10 * 60_000;
 
+/**
+ * A marker's holder with no job row yet may be an intake between its two writes: after taking a
+ * marker over, it writes the job. Taking the marker from it then would queue a second job for one
+ * push, so a missing job counts as gone only once its id (which carries its birth time) is older
+ * than any intake takes; an intake that died half-way frees its markers after this.
+ */
+export const INTAKE_IN_FLIGHT_MS = 60_000;
+
 function isOrphaned(job: SyncJob, now = Date.now()): boolean {
   return job.status === 'queued' && job.attempt === 0 && now - Date.parse(job.queuedAt) > ORPHANED_AFTER_MS;
 }
@@ -91,7 +99,8 @@ export async function acceptPush(
 
   const holderStands = (stands: (job: SyncJob) => boolean) => async (holderId: string) => {
     const job = await deps.jobs.get(holderId);
-    return job !== undefined && !isOrphaned(job) && stands(job);
+    if (!job) return isJobId(holderId) && Date.now() - jobIdTime(holderId) < INTAKE_IN_FLIGHT_MS;
+    return !isOrphaned(job) && stands(job);
   };
   const exists = holderStands(() => true);
   const stillQueued = holderStands((job) => job.status === 'queued');

@@ -19,6 +19,11 @@ export function newJobId(now = Date.now()): string {
   return `${String(MAX_TIME - now).padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
+/** When a job id was made (newJobId), in ms since the epoch. */
+export function jobIdTime(id: string): number {
+  return MAX_TIME - Number(id.slice(0, 13));
+}
+
 export function isJobId(id: string): boolean {
   return /^\d{13}-[0-9a-f]{8}$/.test(id);
 }

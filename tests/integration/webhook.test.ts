@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { sign } from '../../src/github/signature.js';
-import { JOB_PARTITION, MARKER_PREFIX } from '../../src/jobs/jobStore.js';
+import { INTAKE_IN_FLIGHT_MS } from '../../src/jobs/intake.js';
+import { JOB_PARTITION, MARKER_PREFIX, newJobId } from '../../src/jobs/jobStore.js';
 import { TABLES } from '../../src/storage-names.js';
 import { startHarness, type Harness } from '../support/appHarness.js';
 import { startTableFaultProxy, type TableFaultProxy } from '../support/tableFaults.js';
@@ -262,18 +263,37 @@ describe('POST /api/github/webhook', () => {
     expect(await rowsAddedSince(before)).toEqual({ jobs: [jobId], markers: [jobId] });
   });
 
-  it('takes over markers whose job never came to be (the intake died half-way)', async () => {
+  it('takes over markers whose job never came to be (the intake died half-way, longer ago than INTAKE_IN_FLIGHT_MS)', async () => {
     const payload = pushPayload();
     const id = randomUUID();
     const markers = [
       { kind: 'delivery' as const, key: id },
       { kind: 'commit' as const, key: `acme/site#main#${payload.after}` },
     ];
-    expect(await services.dedupe.claimOneByOne(markers, '0000000000000-deadbeef')).toBeUndefined();
+    const dead = newJobId(Date.now() - INTAKE_IN_FLIGHT_MS - 1000);
+    expect(await services.dedupe.claimOneByOne(markers, dead)).toBeUndefined();
     const res = await deliver({ body: JSON.stringify(payload), id });
     expect(res.status).toBe(202);
-    expect(res.body.jobId).not.toBe('0000000000000-deadbeef');
+    expect(res.body.jobId).not.toBe(dead);
     expect(await queued()).toHaveLength(1);
+  });
+
+  it('leaves a marker to an intake that took it over and has not written its job yet: the same commit is its duplicate', async () => {
+    const after = nextSha();
+    const first = await deliver({ body: JSON.stringify(pushPayload({ after })) });
+    await services.jobs.update(first.body.jobId, { status: 'succeeded' });
+    await new QueueClient(harness.azurite.connectionString, 'workspace-sync').clearMessages();
+    // Another intake is between its two writes: the commit marker is its, its job row not yet.
+    const inFlight = newJobId();
+    const commitMarker = {
+      kind: 'commit' as const,
+      key: `acme/site#main#${after}`,
+      holderIsCurrent: async () => false,
+    };
+    expect(await services.dedupe.claimOneByOne([commitMarker], inFlight)).toBeUndefined();
+    const res = await deliver({ body: JSON.stringify(pushPayload({ after })) });
+    expect(res).toMatchObject({ status: 200, body: { jobId: inFlight, duplicate: true } });
+    expect(await queued()).toHaveLength(0);
   });
 
   it('replaces a job that has sat queued, never started, for longer than ORPHANED_AFTER_MS', async () => {
