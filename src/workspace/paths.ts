@@ -19,6 +19,8 @@ const IGNORED_BY_HFS = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 export function invalidSegmentReason(segment: string): string | undefined {
   if (segment === '') return 'empty path segment';
   if (segment === '.' || segment === '..') return `"${segment}" segment`;
+  // A name, not a path: callers split on '/', and a slash left in one would address another file.
+  if (segment.includes('/')) return 'slash in name';
   if (CONTROL_CHARS.test(segment)) return 'control character in name';
   if (FORBIDDEN_CHARS.test(segment)) return 'character Azure Files cannot hold (" \\ : | < > * ?)';
   if (/[. ]$/.test(segment)) return 'name ends with a dot or a space';

@@ -5,7 +5,7 @@
 // while writing docs/testing.md.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidPathError, parseWorkspacePath } from '../../src/workspace/paths.js';
+import { InvalidPathError, invalidSegmentReason, parseWorkspacePath } from '../../src/workspace/paths.js';
 
 function refused(raw: string): boolean {
   try {
@@ -57,6 +57,14 @@ describe('names Azure Files cannot hold', () => {
   it('refuses a trailing dot or space in any segment, not only the last', () => {
     for (const path of ['dir./a', 'dir /a', 'a/b.', 'a/b ']) expect(refused(path), path).toBe(true);
     for (const path of ['.dir/a', ' dir/a', 'a/.b', 'a/b.c']) expect(parseWorkspacePath(path)).toBe(path);
+  });
+});
+
+describe('one name, one segment', () => {
+  it('a name with a slash in it is no name: the sync skips it (found by the synced-names property test, seed 947778534)', () => {
+    for (const name of ['/', 'a/b', '/x', 'x/'])
+      expect(invalidSegmentReason(name), name).toBe('slash in name');
+    expect(invalidSegmentReason('a')).toBeUndefined();
   });
 });
 
