@@ -33,14 +33,29 @@ export interface RunningAzurite {
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `count` distinct TCP ports that were free a moment ago on 127.0.0.1. All are held open until
+ * each is known: asking one at a time can hand out the same port twice, since a closed one is free
+ * again at once.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.on('error', reject);
+            server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 export function connectionStringFor(ports: { blob: number; queue: number; table: number }): string {
@@ -80,8 +95,29 @@ process.stdin.once('end', parentGone).once('error', parentGone).resume();
 require(azurite);
 `;
 
+/** Tries with new ports when others took one between our check and Azurite's bind. */
+const PORT_ATTEMPTS = 3;
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAzuriteOn(options.ports ?? (await pickPorts()), options);
+    } catch (error) {
+      const taken = /EADDRINUSE/.test(String((error as Error).message));
+      if (options.ports || !taken || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function pickPorts(): Promise<RunningAzurite['ports']> {
+  const [blob, queue, table] = (await freePorts(3)) as [number, number, number];
+  return { blob, queue, table };
+}
+
+async function startAzuriteOn(
+  ports: RunningAzurite['ports'],
+  options: AzuriteOptions,
+): Promise<RunningAzurite> {
   const args = [
     '-e',
     WRAPPER,
