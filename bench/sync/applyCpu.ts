@@ -1,21 +1,27 @@
 // CPU per storage request of the apply phase alone (issue 13 §6): a plan of `files` new files
 // applied through applyPlan to the Files emulator (in its own process), with content already in
 // memory, so this process's CPU over the phase is the storage client's and apply's own.
-// The same phase through the SDK's default pipeline and a client built per request (what the
-// store did before) is measured in the same run, alternating, for comparison.
+// The same phase is measured in the same run, alternating, through the store as it was before each
+// step: every request through the SDK (trimmed pipeline, reused clients), and the SDK's default
+// pipeline with a client built per request.
 
 import { setMaxListeners } from 'node:events';
 import { ShareServiceClient } from '@azure/storage-file-share';
 import { applyPlan } from '../../src/sync/apply.js';
 import { planSync } from '../../src/sync/plan.js';
 import { AzureFilesWorkspaceStore } from '../../src/workspace/azureFilesStore.js';
-import { createWorkspaceStore } from '../../src/workspace/createStore.js';
+import { createWorkspaceStore, trimPipeline } from '../../src/workspace/createStore.js';
 import type { WorkspaceStore } from '../../src/workspace/store.js';
 import type { RemoteEmulator } from '../lib/emulatorProcess.js';
 import { median, type Row } from '../lib/report.js';
 import { pathOf } from './generate.js';
 
-type Client = 'store (trimmed pipeline, reused clients)' | 'SDK defaults, client per request';
+const CLIENTS = [
+  'store (Create File outside the generated client)',
+  'store, SDK for every request (trimmed pipeline)',
+  'SDK defaults, client per request',
+] as const;
+type Client = (typeof CLIENTS)[number];
 const FILE_BYTES = 4096;
 const RETRY = { maxTries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 20 };
 
@@ -38,15 +44,24 @@ async function sdkDefaults(connectionString: string, share: string): Promise<Wor
   });
 }
 
+/** The store with no creator: what createWorkspaceStore built before the lean Create File. */
+function sdkOnly(connectionString: string, share: string): WorkspaceStore {
+  const service = ShareServiceClient.fromConnectionString(connectionString, { retryOptions: RETRY });
+  trimPipeline(service);
+  return new AzureFilesWorkspaceStore(service.getShareClient(share), { createShare: true });
+}
+
 async function once(emulator: RemoteEmulator, files: number, client: Client, concurrency: number) {
   const share = `cpu${Date.now()}${Math.floor(Math.random() * 1e6)}`;
   const store =
     client === 'SDK defaults, client per request'
       ? await sdkDefaults(emulator.connectionString, share)
-      : createWorkspaceStore(
-          { backend: 'azure-files', share, connectionString: emulator.connectionString },
-          { retry: RETRY },
-        );
+      : client === 'store, SDK for every request (trimmed pipeline)'
+        ? sdkOnly(emulator.connectionString, share)
+        : createWorkspaceStore(
+            { backend: 'azure-files', share, connectionString: emulator.connectionString },
+            { retry: RETRY },
+          );
   await store.ping(); // creates the share
   const tree = Array.from({ length: files }, (_, i) => ({
     path: pathOf(i),
@@ -75,11 +90,12 @@ export async function applyCpuRows(
   concurrency: number,
   latencyMs: number,
 ): Promise<Row[]> {
-  const clients: Client[] = ['store (trimmed pipeline, reused clients)', 'SDK defaults, client per request'];
+  const clients: readonly Client[] = CLIENTS;
   const runs = new Map<Client, Awaited<ReturnType<typeof once>>[]>(clients.map((c) => [c, []]));
-  // One untimed round each (JIT, connections), then alternate who goes first.
+  // One untimed round each (JIT, connections), then rotate who goes first.
   for (let i = -1; i < rounds; i++) {
-    for (const client of i % 2 === 0 ? clients : [...clients].reverse()) {
+    const first = (i + clients.length) % clients.length;
+    for (const client of [...clients.slice(first), ...clients.slice(0, first)]) {
       const result = await once(emulator, files, client, concurrency);
       if (i >= 0) runs.get(client)!.push(result);
     }

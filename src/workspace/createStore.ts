@@ -3,6 +3,7 @@
 import { azureCredential } from '../azureCredential.js';
 import { ShareServiceClient, type StorageRetryOptions } from '@azure/storage-file-share';
 import type { WorkspaceConfig } from '../config.js';
+import { fileCreator, type FilesAuth } from './azureFilesCreate.js';
 import { AzureFilesWorkspaceStore, type AzureFilesStoreOptions } from './azureFilesStore.js';
 import { LocalWorkspaceStore } from './localStore.js';
 import type { WorkspaceStore } from './store.js';
@@ -58,15 +59,28 @@ export function createWorkspaceStore(config: WorkspaceConfig, tuning: StoreTunin
   const retryOptions = { ...DEFAULT_RETRY, ...tuning.retry };
   // A connection string carries the account key, which may create the share; with a managed
   // identity (OAuth) the REST API cannot create shares and needs the backup intent for file calls.
+  const credential = config.connectionString ? undefined : azureCredential(config.clientId);
   const service = config.connectionString
     ? ShareServiceClient.fromConnectionString(config.connectionString, { retryOptions })
-    : new ShareServiceClient(config.url!, azureCredential(config.clientId), {
-        retryOptions,
-        fileRequestIntent: 'backup',
-      });
+    : new ShareServiceClient(config.url!, credential, { retryOptions, fileRequestIntent: 'backup' });
   trimPipeline(service);
-  return new AzureFilesWorkspaceStore(service.getShareClient(config.share), {
+  const share = service.getShareClient(config.share);
+  const auth = credential ? { credential } : sharedKeyOf(config.connectionString!);
+  return new AzureFilesWorkspaceStore(share, {
     createShare: config.connectionString !== undefined,
     pageSize: tuning.pageSize,
+    creator: auth && fileCreator(share.url, auth, { retry: retryOptions }),
   });
+}
+
+/**
+ * The account key of a connection string, to sign the requests the SDK does not send. A
+ * connection string with a SAS instead has none: then the SDK sends every request.
+ */
+export function sharedKeyOf(connectionString: string): FilesAuth | undefined {
+  const field = (name: string) => new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, 'i').exec(connectionString)?.[1];
+  const accountName = field('AccountName');
+  const accountKey = field('AccountKey');
+  if (!accountName || !accountKey) return undefined;
+  return { sharedKey: { accountName, accountKey: Buffer.from(accountKey, 'base64') } };
 }
