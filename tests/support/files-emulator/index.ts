@@ -1,14 +1,19 @@
-// A small Azure Files REST emulator for tests (Azurite has no Files service): plain node:http
-// on 127.0.0.1, path-style URLs like Azurite's (http://127.0.0.1:<port>/devstoreaccount1/<share>/...),
-// in-memory state, latency and fault injection, request counts per operation. It implements what
-// @azure/storage-file-share sends for the workspace store's calls; see docs/stores.md.
+// A small Azure Files REST emulator for tests (Azurite has no Files service): node:http on
+// 127.0.0.1 (node:https with a test PKI on request), path-style URLs like Azurite's
+// (http://127.0.0.1:<port>/devstoreaccount1/<share>/...), in-memory state, latency and fault
+// injection, request counts per operation. It implements what @azure/storage-file-share sends for
+// the workspace store's calls; see docs/stores.md. Authorization is as strict as the service's:
+// Shared Key signatures are verified and bearer tokens follow the Files OAuth rules (auth.ts).
 
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_ACCOUNT, DEV_KEY } from '../../../src/dev/azurite.js';
+import type { TestPki } from '../keyvault-emulator/certificate.js';
+import { authenticate, type Scope } from './auth.js';
 import { FaultPlan, type FaultRule, type Operation } from './faults.js';
 import { allowsTrailingDot, assertShareName, normalisePath } from './names.js';
 import { operationOf, route, type Reply } from './router.js';
@@ -38,10 +43,14 @@ export interface FilesEmulatorOptions {
   /** Delay before every response. */
   latencyMs?: number;
   faults?: FaultRule[];
+  /** Serve HTTPS with this PKI's server certificate (clients trust `tls.ca`) instead of HTTP. */
+  tls?: TestPki;
+  /** The bearer token a managed identity would present; bearer requests are refused without it. */
+  bearerToken?: string;
 }
 
 export interface FilesEmulator {
-  /** File service endpoint, path-style: http://127.0.0.1:<port>/devstoreaccount1 */
+  /** File service endpoint, path-style: http(s)://127.0.0.1:<port>/devstoreaccount1 */
   url: string;
   connectionString: string;
   /** Live request counts by operation, plus `total`. */
@@ -58,10 +67,14 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
   const plan = new FaultPlan(options.faults);
   let latencyMs = options.latencyMs ?? 0;
   let url = '';
+  const policy = { accountKey: Buffer.from(DEV_KEY, 'base64'), bearerToken: options.bearerToken };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => res.destroy());
-  });
+  };
+  const server = options.tls
+    ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
+    : createServer(listener);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -85,7 +98,16 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
 
     let reply: Reply;
     try {
-      authenticate(req, accountName);
+      authenticate(
+        {
+          method,
+          rawUrl: req.url ?? '/',
+          headers: req.headers,
+          accountName,
+          scope: scopeOf(share, operation),
+        },
+        policy,
+      );
       if (fault === 'ServerBusy')
         throw new ServiceError(
           503,
@@ -119,10 +141,11 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${DEV_ACCOUNT}`;
+  const protocol = options.tls ? 'https' : 'http';
+  url = `${protocol}://127.0.0.1:${(server.address() as AddressInfo).port}/${DEV_ACCOUNT}`;
   return {
     url,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};FileEndpoint=${url};`,
+    connectionString: `DefaultEndpointsProtocol=${protocol};AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};FileEndpoint=${url};`,
     counts: plan.counts,
     resetCounts: () => plan.resetCounts(),
     setFaults: (rules) => plan.set(rules),
@@ -135,26 +158,19 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
   };
 }
 
-/** Shared Key is accepted without checking the signature: the scheme and account must be right. */
-function authenticate(req: IncomingMessage, accountName: string): void {
-  const authorization = req.headers.authorization;
-  if (!authorization) {
-    throw new ServiceError(
-      401,
-      'NoAuthenticationInformation',
-      'Server failed to authenticate the request. Please refer to the information in the www-authenticate header.',
-    );
-  }
-  if (accountName !== DEV_ACCOUNT || !authorization.startsWith(`SharedKey ${DEV_ACCOUNT}:`)) {
-    throw new ServiceError(403, 'AuthenticationFailed', 'Server failed to authenticate the request.');
-  }
+const SHARE_OPERATIONS: readonly Operation[] = ['createShare', 'getShareProperties', 'deleteShare'];
+
+/** An operation the emulator does not know counts as a file one: the stricter bearer rule. */
+function scopeOf(share: string, operation: Operation): Scope {
+  if (!share) return 'service';
+  return SHARE_OPERATIONS.includes(operation) ? 'share' : 'file';
 }
 
 function errorReply(error: ServiceError, requestId: string): Reply {
   return {
     status: error.status,
     headers: { 'x-ms-error-code': error.code, 'Content-Type': 'application/xml', ...error.headers },
-    body: errorXml(error.code, error.message, requestId),
+    body: errorXml(error.code, error.message, requestId, error.details),
   };
 }
 

@@ -11,6 +11,8 @@ import type { SmbProperties } from './smb.js';
 export class ServiceError extends Error {
   /** Extra response headers the error carries (a 416's Content-Range). */
   headers: Record<string, string> = {};
+  /** Extra elements of the XML error body after Message (AuthenticationErrorDetail, HeaderName). */
+  details: Record<string, string> = {};
 
   constructor(
     readonly status: number,

@@ -13,11 +13,19 @@ const escapeAttribute = (text: string) => text.replace(/[&<>"]/g, (c) => ENTITIE
 
 const element = (name: string, content: string | number) => `<${name}>${content}</${name}>`;
 
-export function errorXml(code: string, message: string, requestId: string): string {
+export function errorXml(
+  code: string,
+  message: string,
+  requestId: string,
+  details: Record<string, string> = {},
+): string {
   return (
     '<?xml version="1.0" encoding="utf-8"?><Error>' +
     element('Code', code) +
     element('Message', escapeXml(`${message}\nRequestId:${requestId}\nTime:${isoTime(new Date())}`)) +
+    Object.entries(details)
+      .map(([name, text]) => element(name, escapeXml(text)))
+      .join('') +
     '</Error>'
   );
 }
