@@ -107,7 +107,6 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
 
   async write(path: string, body: Readable | Buffer, options: WriteOptions = {}): Promise<Entry> {
     await this.#ready(path);
-    const file = this.#file(path);
     const executable = options.executable ?? false;
     const abortSignal = options.signal;
     const chunks = chunksOf(body, RANGE_BYTES);
@@ -119,6 +118,7 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
     if (whole && options.size !== undefined && options.size !== whole.length)
       throw sizeMismatch(path, options.size);
     let created = false;
+    let file: ShareFileClient | undefined;
     try {
       // A body of up to 4 MiB travels with Create File (service version 2026-02-06 and later):
       // one request per file instead of Create + Put Range, which halves a sync's writes.
@@ -128,6 +128,8 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
         const stamp = await this.options.creator.create(path, whole, mode, abortSignal);
         return fileEntry(path, whole.length, stamp, executable);
       }
+      // A client costs URL parsing on construction: made only when the SDK sends the request.
+      file = this.#file(path);
       let stamp: Stamp = await file.create(size ?? 0, {
         metadata: { mode },
         abortSignal,
@@ -147,7 +149,7 @@ export class AzureFilesWorkspaceStore implements WorkspaceStore {
       return fileEntry(path, offset, stamp, executable);
     } catch (error) {
       // Create already replaced the old content; a half-written file must not pass for a good one.
-      if (created) await file.deleteIfExists().catch(() => undefined);
+      if (created) await file?.deleteIfExists().catch(() => undefined);
       if (azureErrorCode(error) === 'ResourceTypeMismatch') {
         throw new StoreError('IS_DIRECTORY', path, `${path} is a directory`, 'ResourceTypeMismatch');
       }
