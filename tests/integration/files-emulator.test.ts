@@ -4,6 +4,9 @@
 // SDK; that the faults fire where asked and the counts are right is proven there, through the store.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import { storageSharedKeyCredentialPolicy } from '@azure/storage-common';
+import { DEV_ACCOUNT, DEV_KEY } from '../../src/dev/azurite.js';
 import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
 
 let emulator: FilesEmulator;
@@ -23,8 +26,25 @@ beforeEach(async () => {
 
 const AUTH = { authorization: 'SharedKey devstoreaccount1:not-checked', 'x-ms-version': '2025-05-05' };
 
-function call(method: string, pathAndQuery: string, headers: Record<string, string> = {}, body?: Buffer) {
-  return fetch(`${emulator.url}/${share}${pathAndQuery}`, { method, headers: { ...AUTH, ...headers }, body });
+/** Signed as the SDK signs (x-ms-date and Authorization from storage-common's policy), sent with fetch. */
+const signer = storageSharedKeyCredentialPolicy({
+  accountName: DEV_ACCOUNT,
+  accountKey: Buffer.from(DEV_KEY, 'base64'),
+});
+async function call(
+  method: string,
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+) {
+  const request = createPipelineRequest({
+    url: `${emulator.url}/${share}${pathAndQuery}`,
+    method: method as 'GET',
+    headers: createHttpHeaders({ 'x-ms-version': AUTH['x-ms-version'], ...headers }),
+    body,
+  });
+  await signer.sendRequest(request, async () => ({}) as PipelineResponse);
+  return fetch(request.url, { method, headers: request.headers.toJSON(), body });
 }
 
 const createFile = (path: string, size: number, headers: Record<string, string> = {}) =>
