@@ -1,6 +1,8 @@
 // Picks the workspace store named by WORKSPACE_BACKEND (see src/config.ts) and wires its client.
 
 import { azureCredential } from '../azureCredential.js';
+import type { TlsSettings } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
 import { ShareServiceClient, type StorageRetryOptions } from '@azure/storage-file-share';
 import type { WorkspaceConfig } from '../config.js';
 import { fileCreator, type FilesAuth } from './azureFilesCreate.js';
@@ -13,6 +15,9 @@ export interface StoreTuning {
   retry?: StorageRetryOptions;
   /** Listing page size (tests use small pages to exercise paging). */
   pageSize?: AzureFilesStoreOptions['pageSize'];
+  /** Tests: a token in place of the managed identity's, and trust in an emulator's own CA. */
+  credential?: TokenCredential;
+  tls?: TlsSettings;
 }
 
 const DEFAULT_RETRY: StorageRetryOptions = { maxTries: 5, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 };
@@ -59,17 +64,20 @@ export function createWorkspaceStore(config: WorkspaceConfig, tuning: StoreTunin
   const retryOptions = { ...DEFAULT_RETRY, ...tuning.retry };
   // A connection string carries the account key, which may create the share; with a managed
   // identity (OAuth) the REST API cannot create shares and needs the backup intent for file calls.
-  const credential = config.connectionString ? undefined : azureCredential(config.clientId);
+  const credential = config.connectionString
+    ? undefined
+    : (tuning.credential ?? azureCredential(config.clientId));
+  const options = { retryOptions, ...(tuning.tls ? { tlsOptions: tuning.tls } : {}) };
   const service = config.connectionString
-    ? ShareServiceClient.fromConnectionString(config.connectionString, { retryOptions })
-    : new ShareServiceClient(config.url!, credential, { retryOptions, fileRequestIntent: 'backup' });
+    ? ShareServiceClient.fromConnectionString(config.connectionString, options)
+    : new ShareServiceClient(config.url!, credential, { ...options, fileRequestIntent: 'backup' });
   trimPipeline(service);
   const share = service.getShareClient(config.share);
   const auth = credential ? { credential } : sharedKeyOf(config.connectionString!);
   return new AzureFilesWorkspaceStore(share, {
     createShare: config.connectionString !== undefined,
     pageSize: tuning.pageSize,
-    creator: auth && fileCreator(share.url, auth, { retry: retryOptions }),
+    creator: auth && fileCreator(share.url, auth, { retry: retryOptions, tls: tuning.tls }),
   });
 }
 

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileCreator, type FileCreator } from '../../src/workspace/azureFilesCreate.js';
 import { createWorkspaceStore, sharedKeyOf } from '../../src/workspace/createStore.js';
 import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
+import { createTestPki, type TestPki } from '../support/keyvault-emulator/certificate.js';
+import { TestCredential } from '../support/keyvault-emulator/testCredential.js';
 
 const RETRY = { maxTries: 3, retryDelayInMs: 5, maxRetryDelayInMs: 20 };
 let emulator: FilesEmulator;
@@ -125,6 +127,51 @@ describe('the store writing through it', () => {
       executable: true,
       etag: written.etag,
     });
+  });
+});
+
+describe('under a managed identity (Azure Files OAuth over REST, HTTPS)', () => {
+  const TOKEN = 'files-managed-identity-token';
+  let pki: TestPki;
+  let secure: FilesEmulator;
+  let name: string;
+  beforeAll(async () => {
+    pki = await createTestPki();
+    secure = await startFilesEmulator({ tls: pki, bearerToken: TOKEN });
+    name = `oauth${randomBytes(4).toString('hex')}`;
+    // OAuth cannot create shares (before 2024-11-04); the deployment creates it with Bicep.
+    const admin = ShareServiceClient.fromConnectionString(secure.connectionString, {
+      tlsOptions: { ca: pki.ca },
+    } as object);
+    await admin.getShareClient(name).create();
+  });
+  afterAll(() => secure?.stop());
+
+  const storeAs = (credential: TestCredential) =>
+    createWorkspaceStore(
+      { backend: 'azure-files', share: name, url: secure.url },
+      { retry: RETRY, credential, tls: { ca: pki.ca } },
+    );
+
+  it('writes with a storage token and the backup intent, which the service demands of every file call', async () => {
+    const credential = new TestCredential(TOKEN);
+    const store = storeAs(credential);
+    await store.makeDirectory('scripts');
+    const body = randomBytes(2048);
+    const written = await store.write('scripts/job.ps1', body);
+    const read = await store.read('scripts/job.ps1');
+    expect(Buffer.concat(await read.toArray())).toEqual(body);
+    expect(await store.stat('scripts/job.ps1')).toMatchObject({ size: 2048, etag: written.etag });
+    expect(new Set(credential.requests.flatMap((r) => r.scopes))).toEqual(
+      new Set(['https://storage.azure.com/.default']),
+    );
+  });
+
+  it('fails a write with a token the service refuses, naming the code and never the token', async () => {
+    const store = storeAs(new TestCredential('not-the-token'));
+    const failure = await store.write('refused.txt', Buffer.from('x')).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'StoreError', storageCode: 'InvalidAuthenticationInfo' });
+    expect(JSON.stringify(failure) + String(failure)).not.toContain('not-the-token');
   });
 });
 
