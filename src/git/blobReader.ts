@@ -19,8 +19,8 @@ const STREAM_CHUNK_BYTES = 64 * 1024;
 const readFailed = (reason: string) => new GitError('CLONE_FAILED', `git cat-file failed: ${reason}`);
 
 /**
- * Serves blob reads over one cat-file process. Requests are written to git at once (git works
- * ahead while earlier objects are consumed); their objects are read back strictly in request
+ * Serves blob reads over one cat-file process. Requests are written to git within the turn of
+ * the event loop they are made in (git works ahead while earlier objects are consumed); their objects are read back strictly in request
  * order, each one completely — a stream's unread rest is skipped when it is destroyed — before
  * the next, so no caller ever sees another's bytes.
  */
@@ -30,6 +30,8 @@ export class BlobReader {
   /** Settles once every object requested so far has been read or skipped. */
   #previous: Promise<void> = Promise.resolve();
   #broken?: GitError;
+  /** Object ids waiting to be written to git (see #ask). */
+  #asked: string[] = [];
 
   constructor(requests: Writable, objects: AsyncIterable<Buffer>) {
     this.#requests = requests;
@@ -41,7 +43,7 @@ export class BlobReader {
   read(sha: string, expectedSize: number): Promise<Buffer | Readable> {
     if (!isObjectId(sha)) return Promise.reject(readFailed(`not an object id: ${JSON.stringify(sha)}`));
     if (this.#broken) return Promise.reject(this.#broken);
-    this.#requests.write(`${sha}\n`);
+    this.#ask(sha);
     const object = this.#previous.then(() => this.#take(sha, expectedSize));
     // The next object waits until this one is off the pipe, whether or not anyone wanted it.
     this.#previous = object.then(
@@ -49,6 +51,21 @@ export class BlobReader {
       () => undefined,
     );
     return object.then((taken) => taken.body);
+  }
+
+  /**
+   * Queues the request line; lines asked for in the same turn of the event loop go to git in one
+   * pipe write. A write per blob cost ~100 µs of CPU on a busy machine (the kernel wakes git for
+   * each), as much as the storage request that carries the blob.
+   */
+  #ask(sha: string): void {
+    this.#asked.push(sha);
+    if (this.#asked.length > 1) return;
+    setImmediate(() => {
+      const lines = `${this.#asked.join('\n')}\n`;
+      this.#asked = [];
+      if (!this.#requests.writableEnded) this.#requests.write(lines);
+    });
   }
 
   /** No more reads: the ones waiting and any later one fail. */

@@ -37,13 +37,15 @@ function scripted(output: Buffer, size: number, stopAt = output.length) {
 
 function requestLog() {
   const lines: string[] = [];
-  const stream = new Writable({
+  const log = { stream: undefined as unknown as Writable, lines, writes: 0 };
+  log.stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
+      log.writes++;
       lines.push(...chunk.toString().split('\n').filter(Boolean));
       done();
     },
   });
-  return { stream, lines };
+  return log;
 }
 
 const asBuffer = async (body: Buffer | Readable) => (Buffer.isBuffer(body) ? body : buffer(body));
@@ -121,7 +123,22 @@ describe('BlobReader', () => {
       expect((await asBuffer(body)).equals(blobs[i]!), `blob ${i}`).toBe(true);
     }
     expect(kinds).toEqual([true, false, true, true, false]);
+    await nextTurn();
     expect(requests.lines).toEqual(blobs.map(idOf));
+  });
+
+  it('sends the requests of one turn of the event loop to git in one write, and later ones in the next', async () => {
+    const blobs = [small[0]!, small[1]!, small[0]!];
+    const requests = requestLog();
+    const reader = new BlobReader(requests.stream, scripted(Buffer.concat(blobs.map((b) => frame(b))), 64));
+    const first = [reader.read(idOf(blobs[0]!), 6), reader.read(idOf(blobs[1]!), 0)];
+    await nextTurn();
+    expect(requests).toMatchObject({ writes: 1, lines: [idOf(blobs[0]!), idOf(blobs[1]!)] });
+    const last = reader.read(idOf(blobs[2]!), 6);
+    await nextTurn();
+    expect(requests.writes).toBe(2);
+    expect(requests.lines).toEqual(blobs.map(idOf));
+    await Promise.all([...first, last]);
   });
 
   it('skips the rest of a stream that was destroyed, and the next read gets its own bytes', async () => {
