@@ -1,10 +1,11 @@
 // Create File with its content in one request (REST: "Create File", x-ms-version 2026-02-06 and
 // later take a body of up to 4 MiB), sent through @azure/core-rest-pipeline without the SDK's
-// generated client. Why: a sync is almost all such requests, and the generated client's operation
-// serialiser and response-header mapper cost 300–450 µs of CPU each on this project's bench
-// machine, which keeps one core from holding 16 requests in flight at 5 ms; this path costs about
-// 150 µs (bench/sync, "CPU per request"). Nothing security-relevant is written here: signing,
-// bearer tokens and retries are the SDK's own policies (@azure/storage-common, core-rest-pipeline).
+// generated client. Why: a sync is almost all such requests, and with the generated client (its
+// operation serialiser and response-header mapper) the apply phase cost 360–400 µs of CPU per
+// request on this project's bench machine, more than one core can spend to hold 16 requests in
+// flight at 5 ms; through this path it costs about 235 µs (bench/sync, sync-cpu table). Nothing
+// security-relevant is written here: signing, bearer tokens and retries are the SDK's own
+// policies (@azure/storage-common, core-rest-pipeline).
 
 import {
   bearerTokenAuthenticationPolicy,
@@ -28,7 +29,7 @@ import {
 } from '@azure/storage-common';
 
 /** The service version the store's SDK sends (@azure/storage-file-share 12.33.0). */
-export const FILES_API_VERSION = '2026-10-06';
+const FILES_API_VERSION = '2026-10-06';
 const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 
 export type FilesAuth =
