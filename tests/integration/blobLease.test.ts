@@ -3,8 +3,16 @@
 // signal when a renewal fails. Lease semantics: "Lease Blob" in the Blob service REST reference
 // (https://learn.microsoft.com/rest/api/storageservices/lease-blob): acquire on a leased blob is
 // 409 LeaseAlreadyPresent, renew after a break is 409 LeaseIsBrokenAndCannotBeRenewed.
+//
+// Storage that answers a renewal slowly, late or never is a pass-through proxy in front of Azurite
+// (below): the real SDK client, its abort handling and Azurite's lease state are all in play.
 
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buffer } from 'node:stream/consumers';
+import { setTimeout as delay } from 'node:timers/promises';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_LEASE_SECONDS, isLeased, LeaseLostError, tryAcquireLease } from '../../src/blobLease.js';
@@ -17,7 +25,101 @@ beforeAll(async () => {
   await container.create();
 });
 
-const freshBlob = () => container.getBlockBlobClient(`leases/${randomUUID()}`);
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** What storage does with one renewal: `forward` sends it to Azurite and resolves with the answer. */
+type RenewalHandling = (leaseId: string, forward: () => Promise<Answer>) => Promise<Answer>;
+
+/**
+ * A pass-through proxy in front of Azurite's blob endpoint that lets a test decide how storage
+ * answers each lease renewal (`x-ms-lease-action: renew`, "Lease Blob"), and counts them per lease.
+ */
+async function startRenewalProxy() {
+  const connectionString = inject('azuriteConnectionString');
+  const endpoint = /(?:^|;)BlobEndpoint=([^;]+)/.exec(connectionString)![1]!;
+  const target = new URL(endpoint);
+  const renewals = new Map<string, number>();
+  const renewalsAnswered = new Map<string, number>();
+  const changed = new EventEmitter();
+  let handling: RenewalHandling = (_leaseId, forward) => forward();
+
+  const forwarding = (method: string, path: string, headers: IncomingHttpHeaders, body: Buffer) => () =>
+    new Promise<Answer>((resolve, reject) => {
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method,
+          path,
+          headers: { ...headers, host: target.host },
+        },
+        (answer) =>
+          void buffer(answer).then(
+            (data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }),
+            reject,
+          ),
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+
+  const server = createServer((incoming, response) => {
+    void buffer(incoming).then(async (body) => {
+      const forward = forwarding(incoming.method!, incoming.url!, incoming.headers, body);
+      const leaseId = String(incoming.headers['x-ms-lease-id']);
+      const renewal = incoming.headers['x-ms-lease-action'] === 'renew';
+      if (renewal) {
+        renewals.set(leaseId, (renewals.get(leaseId) ?? 0) + 1);
+        changed.emit('change');
+      }
+      const answer = renewal ? await handling(leaseId, forward) : await forward();
+      response.writeHead(answer.status, answer.headers);
+      response.end(answer.body, () => {
+        if (renewal) renewalsAnswered.set(leaseId, (renewalsAnswered.get(leaseId) ?? 0) + 1);
+        changed.emit('change');
+      });
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const proxied = new URL(endpoint);
+  proxied.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const proxiedContainer = BlobServiceClient.fromConnectionString(
+    connectionString.replace(endpoint, proxied.href.replace(/\/$/, '')),
+  ).getContainerClient(container.containerName);
+
+  return {
+    /** The blob of the same name, reached through the proxy. */
+    blob: (name: string) => proxiedContainer.getBlockBlobClient(name),
+    handleRenewals(next: RenewalHandling) {
+      handling = next;
+    },
+    renewalsOf: (leaseId: string) => renewals.get(leaseId) ?? 0,
+    answersTo: (leaseId: string) => renewalsAnswered.get(leaseId) ?? 0,
+    /** Resolves once `condition` holds, checked whenever a renewal arrives or an answer is sent. */
+    until: (condition: () => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!condition()) return;
+          changed.off('change', check);
+          resolve();
+        };
+        changed.on('change', check);
+        check();
+      }),
+    stop: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+const freshName = () => `leases/${randomUUID()}`;
+const freshBlob = () => container.getBlockBlobClient(freshName());
 
 function aborted(signal: AbortSignal): Promise<unknown> {
   return new Promise((resolve) => {
@@ -121,6 +223,96 @@ describe('a held lease', () => {
     await aborted(next.signal);
     expect(released.signal.aborted).toBe(false);
   });
+});
+
+describe('a held lease when storage is slow or silent', () => {
+  it('survives a renewal that answers late, seconds after it was sent, but before the lease runs out', async () => {
+    const proxy = await startRenewalProxy();
+    try {
+      // Storage takes 2 s over every renewal; the 15 s lease still has 13 s left each time.
+      proxy.handleRenewals(async (_leaseId, forward) => {
+        const answer = await forward();
+        await delay(2_000);
+        return answer;
+      });
+      const lease = (await tryAcquireLease(proxy.blob(freshName()), { renewEveryMs: 100 }))!;
+      const lost = aborted(lease.signal).then((reason) => {
+        throw reason;
+      });
+      // A second renewal is only sent once the first, slow one has counted as a success.
+      await Promise.race([proxy.until(() => proxy.renewalsOf(lease.leaseId) >= 2), lost]);
+      expect(lease.signal.aborted).toBe(false);
+      await lease.release();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('gives up on a renewal storage never answers when the lease would run out, and leaves the lease to expire', async () => {
+    const proxy = await startRenewalProxy();
+    try {
+      // Storage applies the renewal (the lease now runs until about 20 s) but its answer never comes.
+      proxy.handleRenewals((_leaseId, forward) => forward().then(() => new Promise<never>(() => {})));
+      const name = freshName();
+      const start = Date.now();
+      const lease = (await tryAcquireLease(proxy.blob(name)))!; // 15 s, renewed at 5 s
+      const reason = await aborted(lease.signal);
+      const elapsed = Date.now() - start;
+      expect(reason).toBeInstanceOf(LeaseLostError);
+      // Not before the lease it last heard of runs out (15 s), and before a worker that met the held
+      // lease comes back for it (3 s later, runJob's busy retry): no two syncs write side by side.
+      expect(elapsed).toBeGreaterThanOrEqual(14_000);
+      expect(elapsed).toBeLessThan(17_000);
+      // A holder that gave up does not hand the lease on early: what it already sent may still
+      // land, so the lease that storage did renew stays until it expires.
+      await lease.release();
+      expect(await isLeased(container.getBlockBlobClient(name))).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  }, 40_000);
+
+  it.each([
+    ['answered OK', true],
+    ['refused, as the lease is gone', false],
+  ])(
+    'ends with the release even when a renewal in flight is then %s: nothing renews or aborts afterwards',
+    async (_case, reachesStorageFirst) => {
+      const proxy = await startRenewalProxy();
+      try {
+        const held = (await tryAcquireLease(proxy.blob(freshName()), { renewEveryMs: 50 }))!;
+        let arrived!: () => void;
+        const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+        let letGo!: () => void;
+        const gate = new Promise<void>((resolve) => (letGo = resolve));
+        let answered = false;
+        proxy.handleRenewals(async (leaseId, forward) => {
+          if (leaseId !== held.leaseId || answered) return forward();
+          answered = true;
+          arrived();
+          // Storage renews first and answers after the release, or sees the renewal after it.
+          const answer = reachesStorageFirst ? await forward() : undefined;
+          await gate;
+          return answer ?? forward();
+        });
+        // The clock: a second holder with the same period, whose renewals pass untouched.
+        const clock = (await tryAcquireLease(proxy.blob(freshName()), { renewEveryMs: 50 }))!;
+        await inFlight;
+        await held.release();
+        const renewalsAtRelease = proxy.renewalsOf(held.leaseId);
+        letGo();
+        await proxy.until(() => proxy.answersTo(held.leaseId) === renewalsAtRelease);
+        // Three renewal periods after the renewal in flight was answered.
+        const ticks = proxy.renewalsOf(clock.leaseId);
+        await proxy.until(() => proxy.renewalsOf(clock.leaseId) >= ticks + 3);
+        expect(proxy.renewalsOf(held.leaseId)).toBe(renewalsAtRelease);
+        expect(held.signal.aborted).toBe(false);
+        await clock.release();
+      } finally {
+        await proxy.stop();
+      }
+    },
+  );
 });
 
 describe('isLeased', () => {
