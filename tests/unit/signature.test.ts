@@ -25,6 +25,9 @@ describe('webhook signature', () => {
     ['one digit off', SIGNATURE.slice(0, -1) + '8'],
     ['too long', SIGNATURE + '00'],
     ['not hex', 'sha256=' + 'z'.repeat(64)],
+    // The whole header must be one signature, not merely end with one.
+    ['doubled', SIGNATURE + SIGNATURE],
+    ['twice-prefixed', 'sha256=' + SIGNATURE],
   ])('rejects a %s signature', (_name, signature) => {
     expect(verify(SECRET, PAYLOAD, signature)).toBe(false);
   });
