@@ -89,7 +89,10 @@ describe('AUTH_MODE=platform', () => {
   });
 
   it('refuses a request without a principal, even one with the plain id and name headers', () => {
-    expect(refusal(on).code).toBe('UNAUTHENTICATED');
+    const error = refusal(on);
+    expect(error.code).toBe('UNAUTHENTICATED');
+    // The message is what the person sees in the 401 body: it says what to do.
+    expect(error.message).toMatch(/sign in/i);
     expect(
       refusal(on, { 'x-ms-client-principal-id': OID, 'x-ms-client-principal-name': 'Grace Hopper' }).code,
     ).toBe('UNAUTHENTICATED');
@@ -156,7 +159,10 @@ describe('AUTH_MODE=dev', () => {
   });
 
   it('refuses a caller with neither a header nor DEV_PRINCIPAL', () => {
-    expect(refusal({ mode: 'dev', platformAuthEnabled: false }).code).toBe('UNAUTHENTICATED');
+    const error = refusal({ mode: 'dev', platformAuthEnabled: false });
+    expect(error.code).toBe('UNAUTHENTICATED');
+    // The developer reading the 401 learns which setting is missing.
+    expect(error.message).toMatch(/DEV_PRINCIPAL/);
   });
 
   it('refuses a malformed header rather than falling back to DEV_PRINCIPAL', () => {
