@@ -125,6 +125,16 @@ describe('App Service authentication (Easy Auth) principals', () => {
     });
   });
 
+  it('reads a principal without auth_typ, naming its provider unknown', () => {
+    const principal = { claims: [{ typ: 'oid', val: OID }] };
+    expect(actorFromPrincipalHeader(encode(principal))).toEqual({
+      id: OID,
+      name: OID,
+      roles: [],
+      provider: 'unknown',
+    });
+  });
+
   it('refuses a principal that names no user id', () => {
     const principal = { ...githubPrincipal, claims: [{ typ: URI.name, val: 'The Octocat' }] };
     expect(refusal(() => actorFromPrincipalHeader(encode(principal))).code).toBe('INVALID_PRINCIPAL');
@@ -134,6 +144,17 @@ describe('App Service authentication (Easy Auth) principals', () => {
     ['claims that are not an array', { auth_typ: 'aad', claims: { typ: 'oid', val: OID } }],
     ['a claim value that is not a string', { auth_typ: 'aad', claims: [{ typ: 'oid', val: 10000 }] }],
     ['a claim that is a bare string', { auth_typ: 'aad', claims: ['Workspace.Admin'] }],
+    ['a claim that is null', { auth_typ: 'aad', claims: [{ typ: 'oid', val: OID }, null] }],
+    [
+      'a claim type that is not a string',
+      {
+        auth_typ: 'aad',
+        claims: [
+          { typ: 'oid', val: OID },
+          { typ: 7, val: 'Workspace.Admin' },
+        ],
+      },
+    ],
   ])('refuses %s', (_case, principal) => {
     expect(refusal(() => actorFromPrincipalHeader(encode(principal))).code).toBe('INVALID_PRINCIPAL');
   });
@@ -154,6 +175,21 @@ describe('Static Web Apps principals', () => {
     expect(actorFromPrincipalHeader(encode(principal)).roles).toEqual([]);
   });
 
+  it.each([
+    [
+      'identityProvider, naming its provider unknown',
+      { userId: 'u1', userDetails: 'a reader', userRoles: ['Workspace.Reader'] },
+      { id: 'u1', name: 'a reader', roles: ['Workspace.Reader'], provider: 'unknown' },
+    ],
+    [
+      'userRoles, taking the roles of its roles claims',
+      { identityProvider: 'dev', userId: 'u2', claims: [{ typ: 'roles', val: 'Workspace.Editor' }] },
+      { id: 'u2', name: 'u2', roles: ['Workspace.Editor'], provider: 'dev' },
+    ],
+  ])('reads a principal without %s', (_case, principal, actor) => {
+    expect(actorFromPrincipalHeader(encode(principal))).toEqual(actor);
+  });
+
   it('reads roles a custom provider gives as claims, as the local admin principal of npm start does', () => {
     expect(actorFromPrincipalJson(LOCAL_ADMIN_PRINCIPAL)).toEqual({
       id: 'local-admin',
@@ -167,8 +203,27 @@ describe('Static Web Apps principals', () => {
     ['no userId', { identityProvider: 'github', userDetails: 'octocat', userRoles: [] }],
     ['an empty userId', { ...staticWebAppPrincipal, userId: '' }],
     ['userRoles that is not a list of strings', { ...staticWebAppPrincipal, userRoles: 'Workspace.Admin' }],
+    [
+      'userRoles with a value that is not a string',
+      { ...staticWebAppPrincipal, userRoles: ['Workspace.Admin', 42] },
+    ],
+    [
+      'no userId, even with an object id among its claims',
+      { identityProvider: 'aad', userDetails: 'ada@contoso.com', claims: [{ typ: 'oid', val: OID }] },
+    ],
   ])('refuses %s', (_case, principal) => {
     expect(refusal(() => actorFromPrincipalHeader(encode(principal))).code).toBe('INVALID_PRINCIPAL');
+  });
+});
+
+describe('header encoding', () => {
+  it('reads a header without its base64 padding, or with whitespace around it', () => {
+    // HTTP field values exclude the whitespace around them (RFC 9110, section 5.5).
+    const padded = encode(staticWebAppPrincipal);
+    expect(padded).toMatch(/[^=]=+$/);
+    const actor = actorFromPrincipalHeader(padded);
+    expect(actorFromPrincipalHeader(padded.replace(/=+$/, ''))).toEqual(actor);
+    expect(actorFromPrincipalHeader(` \t${padded}\r\n`)).toEqual(actor);
   });
 });
 
@@ -184,6 +239,9 @@ describe('malformed headers', () => {
     ['base64 of bytes that are not UTF-8', base64(Buffer.from([0xff, 0xfe, 0x7b, 0x7d]))],
     ['base64 of a JSON array', base64('[1, 2]')],
     ['base64 of JSON null', base64('null')],
+    ['base64 of a JSON string', base64('"Workspace.Admin"')],
+    ['base64 of a JSON number', base64('42')],
+    ['base64 of JSON true', base64('true')],
     ['base64 of an object of neither shape', base64('{"sub":"x","roles":["Workspace.Admin"]}')],
   ])('refuses %s with INVALID_PRINCIPAL and never repeats the header', (_case, header) => {
     const error = refusal(() => actorFromPrincipalHeader(header));
@@ -219,6 +277,17 @@ describe("the platform's id and name headers", () => {
     expect(actorFromPrincipalHeader(encode(githubPrincipal), { id: '583231', name: 'octocat' }).id).toBe(
       '583231',
     );
+  });
+
+  it('are accepted when they agree with a Static Web Apps principal', () => {
+    const principal = { ...staticWebAppPrincipal, claims: [{ typ: 'preferred_username', val: 'ada' }] };
+    const crossChecks = [
+      { id: principal.userId, name: principal.userDetails },
+      { id: principal.userId, name: 'ada' },
+    ];
+    for (const crossCheck of crossChecks) {
+      expect(actorFromPrincipalHeader(encode(principal), crossCheck).id).toBe(principal.userId);
+    }
   });
 
   it.each([
