@@ -33,6 +33,11 @@ export interface HeldLease {
 }
 
 export const DEFAULT_LEASE_SECONDS = 15;
+/**
+ * How long release() waits for storage. A sync or an edit awaits it on its way out; a release that
+ * never answered would hold them for as long as the request hangs.
+ */
+export const RELEASE_TIMEOUT_MS = 5_000;
 
 /** Takes the lease on blob (creating the blob when missing), or undefined when someone holds it. */
 export async function tryAcquireLease(
@@ -86,7 +91,9 @@ function holdLease(client: BlobLeaseClient, durationMs: number, renewEveryMs: nu
       if (stopped) return;
       stopped = true;
       clearTimeout(timer);
-      await client.releaseLease().catch(() => undefined); // expired or lost: nothing to give back
+      // Expired, lost or unanswered: nothing to give back, and the lease runs out by itself.
+      const deadline = AbortSignal.timeout(RELEASE_TIMEOUT_MS);
+      await client.releaseLease({ abortSignal: deadline }).catch(() => undefined);
     },
   };
 }

@@ -15,7 +15,13 @@ import { buffer } from 'node:stream/consumers';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_LEASE_SECONDS, isLeased, LeaseLostError, tryAcquireLease } from '../../src/blobLease.js';
+import {
+  DEFAULT_LEASE_SECONDS,
+  isLeased,
+  LeaseLostError,
+  RELEASE_TIMEOUT_MS,
+  tryAcquireLease,
+} from '../../src/blobLease.js';
 
 let container: ContainerClient;
 
@@ -46,6 +52,7 @@ async function startRenewalProxy() {
   const renewalsAnswered = new Map<string, number>();
   const changed = new EventEmitter();
   let handling: RenewalHandling = (_leaseId, forward) => forward();
+  let releasing: RenewalHandling = (_leaseId, forward) => forward();
 
   const forwarding = (method: string, path: string, headers: IncomingHttpHeaders, body: Buffer) => () =>
     new Promise<Answer>((resolve, reject) => {
@@ -72,11 +79,16 @@ async function startRenewalProxy() {
       const forward = forwarding(incoming.method!, incoming.url!, incoming.headers, body);
       const leaseId = String(incoming.headers['x-ms-lease-id']);
       const renewal = incoming.headers['x-ms-lease-action'] === 'renew';
+      const release = incoming.headers['x-ms-lease-action'] === 'release';
       if (renewal) {
         renewals.set(leaseId, (renewals.get(leaseId) ?? 0) + 1);
         changed.emit('change');
       }
-      const answer = renewal ? await handling(leaseId, forward) : await forward();
+      const answer = renewal
+        ? await handling(leaseId, forward)
+        : release
+          ? await releasing(leaseId, forward)
+          : await forward();
       response.writeHead(answer.status, answer.headers);
       response.end(answer.body, () => {
         if (renewal) renewalsAnswered.set(leaseId, (renewalsAnswered.get(leaseId) ?? 0) + 1);
@@ -96,6 +108,10 @@ async function startRenewalProxy() {
     blob: (name: string) => proxiedContainer.getBlockBlobClient(name),
     handleRenewals(next: RenewalHandling) {
       handling = next;
+    },
+    /** How storage answers a release (`x-ms-lease-action: release`). */
+    handleReleases(next: RenewalHandling) {
+      releasing = next;
     },
     renewalsOf: (leaseId: string) => renewals.get(leaseId) ?? 0,
     answersTo: (leaseId: string) => renewalsAnswered.get(leaseId) ?? 0,
@@ -313,6 +329,24 @@ describe('a held lease when storage is slow or silent', () => {
       }
     },
   );
+});
+
+describe('releasing when storage does not answer', () => {
+  it('gives up after RELEASE_TIMEOUT_MS, so the sync or edit that awaits it is not held; the lease runs out by itself', async () => {
+    const proxy = await startRenewalProxy();
+    try {
+      proxy.handleReleases(() => new Promise<never>(() => {}));
+      const lease = (await tryAcquireLease(proxy.blob(freshName())))!;
+      const started = performance.now();
+      await lease.release();
+      const waited = performance.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(RELEASE_TIMEOUT_MS - 50);
+      expect(waited).toBeLessThan(RELEASE_TIMEOUT_MS + 3_000);
+      expect(lease.signal.aborted).toBe(false);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
 
 describe('isLeased', () => {
