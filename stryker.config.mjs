@@ -35,6 +35,8 @@ export default {
   // Integration tests talk to Azurite: a mutant that loops or waits out a lease times out.
   timeoutMS: 15_000,
   timeoutFactor: 2,
+  // The dry run takes 3.5–4.5 min here on its own, and passed Stryker's 5 min default under load.
+  dryRunTimeoutMinutes: 20,
   // A rerun tests only the mutants whose code or covering tests changed since the last run on this
   // machine. The file is not committed: it cannot see changes to code a mutant merely imports or to
   // test helpers, so a shared copy would carry stale verdicts between people; a fresh clone makes
