@@ -77,6 +77,8 @@ const SECRET_NAME = /(secret|token|password|credential|authorization|signature|k
 /** GitHub token shapes (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), wherever they appear. */
 const SECRET_VALUE = /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/;
 const MAX_MS = 9_999_999_999_999;
+/** The user:password@ of every URL in a text, wherever it stands (a detail may quote one mid-sentence). */
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi;
 
 interface AuditEntity {
   partitionKey: string;
@@ -95,7 +97,7 @@ interface AuditEntity {
 
 /** Drops URL credentials and anything shaped like a token; cuts overlong text. */
 function scrub(text: string): string {
-  const withoutUserInfo = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
+  const withoutUserInfo = text.replace(URL_USER_INFO, '$1');
   if (SECRET_VALUE.test(withoutUserInfo)) return '[redacted]';
   return withoutUserInfo.length > MAX_TEXT ? `${withoutUserInfo.slice(0, MAX_TEXT)}…` : withoutUserInfo;
 }

@@ -57,6 +57,22 @@ describe('AuditLog rows', () => {
     expect(entry.details).toEqual({ note: '[redacted]' });
   });
 
+  it.each([
+    [
+      'in the middle of a detail',
+      (url: string) => ({ target: 'docs/a.md', details: { note: `from ${url}` } }),
+    ],
+    ['after a space in the target', (url: string) => ({ target: ` ${url}`, details: undefined })],
+    ['twice in one text', (url: string) => ({ target: `${url} and ${url}`, details: undefined })],
+  ])('drops URL credentials wherever they appear: %s', async (_case, place) => {
+    const { target, details } = place('https://octocat:hunter2@github.com/acme/site.git');
+    await write(target, details);
+    const stored = JSON.stringify(await storedRows());
+    expect(stored).not.toContain('hunter2');
+    expect(stored).not.toContain('octocat:');
+    expect(stored).toContain('https://github.com/acme/site.git');
+  });
+
   it('keeps text that only looks a little like a secret: short gh*_ and github_pat_ words, names that merely start like one', async () => {
     const details = {
       path: 'docs/ghs_notes.md',
