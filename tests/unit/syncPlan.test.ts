@@ -175,6 +175,62 @@ describe('planSync', () => {
     expect(plan.directories).toEqual(['Docs']);
   });
 
+  it('gives each skipped entry its own reason, skips modes it cannot write, and checks every folder up the path', () => {
+    const tree = [
+      file('Docs/a.md', 1),
+      file('Link', 2),
+      file('README.md', 3),
+      // Only the folder two levels up clashes: the folder in between is new.
+      file('docs/sub/b.md', 4),
+      // A link or submodule whose name clashes is skipped for what it is, not for the clash.
+      file('link', 5, '120000'),
+      file('readme.md', 6, '160000'),
+      // What a tree entry would look like if ls-tree ever listed one: nothing to write.
+      file('tools', 7, '040000', 0),
+    ];
+    const plan = planSync(tree, undefined, [], options);
+    expect(plan.writes.map((w) => w.path)).toEqual(['Docs/a.md', 'Link', 'README.md']);
+    expect(plan.skipped).toEqual([
+      { path: 'docs/sub/b.md', reason: 'case-insensitive collision with Docs' },
+      { path: 'link', reason: 'symbolic link (not followed)' },
+      { path: 'readme.md', reason: 'submodule' },
+      { path: 'tools', reason: 'unsupported git mode 040000' },
+    ]);
+    expect(plan.directories).toEqual(['Docs']);
+  });
+
+  it('plans the same whatever order the store lists its entries in', () => {
+    const listing = [
+      dir('c'),
+      dir('a'),
+      dir('d'),
+      dir('b'),
+      dir('a/x'),
+      dir('b/x'),
+      listed('c/old.txt'),
+      listed('a/x/old.txt'),
+      listed('keep.txt'),
+    ];
+    const plans = [listing, [...listing].reverse(), [...listing.slice(4), ...listing.slice(0, 4)]].map((l) =>
+      planSync([file('keep.txt'), file('new/n.txt')], undefined, l, options),
+    );
+    expect(plans[0]!.deletes).toEqual({
+      files: ['a/x/old.txt', 'c/old.txt'],
+      directories: expect.arrayContaining(['a/x', 'b/x', 'a', 'b', 'c', 'd']),
+    });
+    expect(plans[1]).toEqual(plans[0]);
+    expect(plans[2]).toEqual(plans[0]);
+  });
+
+  it.each([
+    ['true for one new file in one new folder', [file('a/x.txt')], [], true],
+    ['true for an empty folder left in the store', [], [dir('old')], true],
+    ['true for a stray file in the store', [], [listed('stray.txt')], true],
+    ['false for a store already equal to the tree', [], [], false],
+  ])('hasChanges is %s', (_, tree, listing, changes) => {
+    expect(hasChanges(planSync(tree, undefined, listing, options))).toBe(changes);
+  });
+
   it('clears a file standing where a folder must go, and a folder where a file must go, before writing', () => {
     const listing = [listed('a'), dir('b'), listed('b/old.txt')];
     const plan = planSync([file('a/inner.txt'), file('b')], undefined, listing, options);
@@ -234,6 +290,12 @@ describe('planSync at scale', () => {
       'case-insensitive collision with A',
       'case-insensitive collision with B',
     ]);
+  });
+
+  it('sorts a tree listed in reverse byte order before the first spelling wins', () => {
+    const plan = planSync([file('b/x.txt'), file('B/y.txt')], undefined, [], options);
+    expect(plan.writes.map((w) => w.path)).toEqual(['B/y.txt']);
+    expect(plan.skipped).toEqual([{ path: 'b/x.txt', reason: 'case-insensitive collision with B' }]);
   });
 });
 
