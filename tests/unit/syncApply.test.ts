@@ -30,6 +30,7 @@ const plan = (over: Partial<Plan>): Plan => ({
   writes: [],
   deletes: none,
   unchanged: emptyFiles(),
+  skipped: [],
   ...over,
 });
 const apply = (p: Plan) =>
