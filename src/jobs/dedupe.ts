@@ -35,14 +35,19 @@ export class Dedupe {
    */
   async claimOneByOne(markers: Marker[], jobId: string): Promise<string | undefined> {
     const claimed: Marker[] = [];
-    for (const marker of markers) {
-      const holder = await this.claim(marker, jobId);
-      if (holder) {
-        // No marker may point at a job that will never exist.
-        await this.releaseAll(claimed);
-        return holder;
+    // No marker may point at a job that will never exist: whatever stops the claim gives them back.
+    try {
+      for (const marker of markers) {
+        const holder = await this.claim(marker, jobId);
+        if (holder) {
+          await this.releaseAll(claimed);
+          return holder;
+        }
+        claimed.push(marker);
       }
-      claimed.push(marker);
+    } catch (error) {
+      await this.releaseAll(claimed);
+      throw error;
     }
     return undefined;
   }

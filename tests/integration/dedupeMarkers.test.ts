@@ -172,6 +172,30 @@ describe('Dedupe.claimOneByOne when the Table service fails', () => {
   );
 });
 
+describe('Dedupe.claimOneByOne leaves no marker behind when a later claim fails', () => {
+  it('gives back the markers it already claimed, so a redelivery is not the duplicate of a job never written', async () => {
+    const commit = commitMarker();
+    await new Dedupe(table).claimOneByOne([commit], 'job-a');
+    const unreachable = TableClient.fromConnectionString(
+      inject('azuriteConnectionString').replace(
+        /TableEndpoint=[^;]+/,
+        'TableEndpoint=http://127.0.0.1:1/devstoreaccount1',
+      ),
+      tableName,
+      CLIENT,
+    );
+    const faulty = Object.create(table) as TableClient;
+    (faulty as unknown as Record<string, unknown>).getEntity = unreachable.getEntity.bind(unreachable);
+    const delivery: Marker = { kind: 'delivery', key: randomUUID() };
+    const stale: Marker = { ...commit, holderIsCurrent: async () => false };
+    const failure = await new Dedupe(faulty)
+      .claimOneByOne([delivery, stale], 'job-b')
+      .catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'RestError', code: 'ECONNREFUSED' });
+    expect(await markerHolders()).toEqual(['job-a']);
+  });
+});
+
 describe('Dedupe.sweep', () => {
   it('keeps a marker that another intake rewrote between the sweep reading it and deleting it', async () => {
     const marker = commitMarker();
