@@ -20,9 +20,9 @@ const readFailed = (reason: string) => new GitError('CLONE_FAILED', `git cat-fil
 
 /**
  * Serves blob reads over one cat-file process. Requests are written to git within the turn of
- * the event loop they are made in (git works ahead while earlier objects are consumed); their objects are read back strictly in request
- * order, each one completely — a stream's unread rest is skipped when it is destroyed — before
- * the next, so no caller ever sees another's bytes.
+ * the event loop they are made in (git works ahead while earlier objects are consumed); their
+ * objects are read back strictly in request order, each one completely — a stream's unread rest is
+ * skipped when it is destroyed — before the next, so no caller ever sees another's bytes.
  */
 export class BlobReader {
   readonly #requests: Writable;

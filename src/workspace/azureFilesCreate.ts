@@ -1,9 +1,9 @@
 // Create File with its content in one request (REST: "Create File", x-ms-version 2026-02-06 and
 // later take a body of up to 4 MiB), sent through @azure/core-rest-pipeline without the SDK's
 // generated client. Why: a sync is almost all such requests, and with the generated client (its
-// operation serialiser and response-header mapper) the apply phase cost 360–400 µs of CPU per
+// operation serialiser and response-header mapper) the apply phase cost about 460 µs of CPU per
 // request on this project's bench machine, more than one core can spend to hold 16 requests in
-// flight at 5 ms; through this path it costs about 235 µs (bench/sync, sync-cpu table). Nothing
+// flight at 5 ms; through this path it costs about 280 µs (bench/sync, sync-cpu table). Nothing
 // security-relevant is written here: signing, bearer tokens and retries are the SDK's own
 // policies (@azure/storage-common, core-rest-pipeline).
 

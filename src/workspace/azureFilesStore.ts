@@ -33,7 +33,7 @@ export interface AzureFilesStoreOptions {
   pageSize?: number;
   /**
    * Sends Create File with content (bodies up to 4 MiB, nearly every write of a sync) outside the
-   * SDK's generated client, for a third of its CPU (azureFilesCreate.ts). Without it the SDK sends them.
+   * SDK's generated client, for about 0.6x its CPU (azureFilesCreate.ts). Without it the SDK sends them.
    */
   creator?: FileCreator;
 }
