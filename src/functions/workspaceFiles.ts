@@ -12,7 +12,7 @@ import { parseEtagCondition } from '../workspace/conditional.js';
 import { contentTypeFor } from '../workspace/contentType.js';
 import { BlobEditLocks } from '../workspace/editLock.js';
 import { deletePath, readPath, writeFile, type FilesDeps } from '../workspace/files.js';
-import { parseWorkspacePath } from '../workspace/paths.js';
+import { encodePath, parseWorkspacePath } from '../workspace/paths.js';
 import type { Entry } from '../workspace/store.js';
 import { audited } from './audited.js';
 import { authLevelFor, authorized } from './authorize.js';
@@ -111,7 +111,7 @@ async function put(
     status: 201,
     headers: {
       ...validators(entry),
-      Location: `/api/workspace/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+      Location: `/api/workspace/files/${encodePath(path)}`,
     },
   };
 }

@@ -27,6 +27,7 @@ import {
   storageSharedKeyCredentialPolicy,
   type StorageRetryOptions,
 } from '@azure/storage-common';
+import { encodePath } from './paths.js';
 
 /** The service version the store's SDK sends (@azure/storage-file-share 12.33.0). */
 const FILES_API_VERSION = '2026-10-06';
@@ -76,8 +77,8 @@ export function fileCreator(
   return {
     async create(path, content, mode, abortSignal) {
       const url = new URL(base);
-      // The SDK's escaping (EscapePath): each segment URI-encoded, slashes kept.
-      url.pathname = `${base.pathname}/${path.split('/').map(encodeURIComponent).join('/')}`;
+      // As the SDK escapes it (EscapePath): each segment URI-encoded, slashes kept.
+      url.pathname = `${base.pathname}/${encodePath(path)}`;
       const headers = createHttpHeaders({
         'x-ms-version': FILES_API_VERSION,
         'x-ms-type': 'file',

@@ -94,6 +94,11 @@ export function nameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** The path as it goes into a URL: each segment percent-encoded, its slashes kept. */
+export function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 export function joinPath(parent: string, name: string): string {
   return parent ? `${parent}/${name}` : name;
 }

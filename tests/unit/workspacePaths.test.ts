@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidPathError, parseWorkspacePath } from '../../src/workspace/paths.js';
+import { encodePath, InvalidPathError, parseWorkspacePath } from '../../src/workspace/paths.js';
 import { hostilePath } from '../support/hostilePaths.js';
 
 const ROOT = '/srv/workspace';
@@ -81,5 +81,15 @@ describe('parseWorkspacePath', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('encodePath', () => {
+  it('percent-encodes each segment and keeps the slashes, so decoding each segment gives the path back', () => {
+    expect(encodePath('a b/100%/c#d?.txt')).toBe('a%20b/100%25/c%23d%3F.txt');
+    expect(encodePath('ünï/😀')).toBe('%C3%BCn%C3%AF/%F0%9F%98%80');
+    for (const path of ['docs/a b.md', 'x/y%2fz', 'café/naïve.txt']) {
+      expect(encodePath(path).split('/').map(decodeURIComponent).join('/')).toBe(path);
+    }
   });
 });
