@@ -76,6 +76,21 @@ function tableWhere<K extends 'getEntity' | 'deleteEntity'>(
   return racing;
 }
 
+/** The jobs table, where `method` goes to a real client whose requests meet a closed loopback port. */
+function tableFailing(method: 'createEntity' | 'getEntity' | 'updateEntity'): TableClient {
+  const unreachable = TableClient.fromConnectionString(
+    inject('azuriteConnectionString').replace(
+      /TableEndpoint=[^;]+/,
+      'TableEndpoint=http://127.0.0.1:1/devstoreaccount1',
+    ),
+    tableName,
+    CLIENT,
+  );
+  const faulty = Object.create(table) as TableClient;
+  (faulty as unknown as Record<string, unknown>)[method] = unreachable[method].bind(unreachable);
+  return faulty;
+}
+
 describe('Dedupe.claimOneByOne when another intake acts in between', () => {
   it('a marker released between our conflict and our read is claimed afresh', async () => {
     const marker = commitMarker();
@@ -153,17 +168,7 @@ describe('Dedupe.claimOneByOne when the Table service fails', () => {
     async (method) => {
       const marker = commitMarker();
       await new Dedupe(table).claimOneByOne([marker], 'job-a');
-      // A real client whose requests meet a closed loopback port.
-      const unreachable = TableClient.fromConnectionString(
-        inject('azuriteConnectionString').replace(
-          /TableEndpoint=[^;]+/,
-          'TableEndpoint=http://127.0.0.1:1/devstoreaccount1',
-        ),
-        tableName,
-        CLIENT,
-      );
-      const faulty = Object.create(table) as TableClient;
-      (faulty as unknown as Record<string, unknown>)[method] = unreachable[method].bind(unreachable);
+      const faulty = tableFailing(method);
       const stale: Marker = { ...marker, holderIsCurrent: async () => false };
       const failure = await new Dedupe(faulty).claimOneByOne([stale], 'job-b').catch((e: unknown) => e);
       expect(failure).toMatchObject({ name: 'RestError', code: 'ECONNREFUSED' });
@@ -176,16 +181,7 @@ describe('Dedupe.claimOneByOne leaves no marker behind when a later claim fails'
   it('gives back the markers it already claimed, so a redelivery is not the duplicate of a job never written', async () => {
     const commit = commitMarker();
     await new Dedupe(table).claimOneByOne([commit], 'job-a');
-    const unreachable = TableClient.fromConnectionString(
-      inject('azuriteConnectionString').replace(
-        /TableEndpoint=[^;]+/,
-        'TableEndpoint=http://127.0.0.1:1/devstoreaccount1',
-      ),
-      tableName,
-      CLIENT,
-    );
-    const faulty = Object.create(table) as TableClient;
-    (faulty as unknown as Record<string, unknown>).getEntity = unreachable.getEntity.bind(unreachable);
+    const faulty = tableFailing('getEntity');
     const delivery: Marker = { kind: 'delivery', key: randomUUID() };
     const stale: Marker = { ...commit, holderIsCurrent: async () => false };
     const failure = await new Dedupe(faulty)
