@@ -2,15 +2,12 @@
 // write files in parallel, delete files and then the folders that became empty, deepest first.
 // Returns the manifest entries of what it wrote; the caller writes the manifest last.
 
-import type { Readable } from 'node:stream';
 import { StoreError, type WorkspaceStore } from '../workspace/store.js';
 import { SyncError } from './errors.js';
 import { forEachLimit } from '../limit.js';
 import { emptyFiles, type ManifestFiles } from './manifest.js';
-import { MODE_EXECUTABLE, type Deletions, type Plan, type PlannedWrite } from './plan.js';
-
-/** Content of a planned file, as a stream or a buffer of exactly write.size bytes. */
-export type ContentSource = (write: PlannedWrite) => Promise<Readable | Buffer>;
+import { MODE_EXECUTABLE, type Deletions, type Plan } from './plan.js';
+import { readAhead, type ContentSource } from './readAhead.js';
 
 export interface ApplyOptions {
   concurrency: number;
@@ -73,36 +70,43 @@ export async function applyPlan(
   options: ApplyOptions,
 ): Promise<ManifestFiles> {
   const { concurrency, signal } = options;
-  await remove(store, plan.clearFirst, options);
-  for (const level of levels(plan.directories)) {
+  // A window as wide as the writes in flight, opened now so git works while folders are made:
+  // each write slot finds its next content ready.
+  const contents = readAhead(plan.writes, options.source, concurrency);
+  const written = emptyFiles();
+  try {
+    await remove(store, plan.clearFirst, options);
+    for (const level of levels(plan.directories)) {
+      await forEachLimit(
+        level,
+        concurrency,
+        (path) => storeStep('create folder', path, () => store.makeDirectory(path)),
+        signal,
+      );
+    }
     await forEachLimit(
-      level,
+      plan.writes,
       concurrency,
-      (path) => storeStep('create folder', path, () => store.makeDirectory(path)),
+      async (write) => {
+        const body = await contents.take(write);
+        try {
+          await storeStep('write', write.path, async () => {
+            const entry = await store.write(write.path, body, {
+              size: write.size,
+              executable: write.mode === MODE_EXECUTABLE,
+              signal,
+            });
+            written[write.path] = { sha: write.sha, mode: write.mode, size: entry.size, etag: entry.etag };
+          });
+        } finally {
+          if (!Buffer.isBuffer(body)) body.destroy(); // releases the file handle if the write gave up early
+        }
+      },
       signal,
     );
+  } finally {
+    contents.dispose();
   }
-  const written = emptyFiles();
-  await forEachLimit(
-    plan.writes,
-    concurrency,
-    async (write) => {
-      const body = await options.source(write);
-      try {
-        await storeStep('write', write.path, async () => {
-          const entry = await store.write(write.path, body, {
-            size: write.size,
-            executable: write.mode === MODE_EXECUTABLE,
-            signal,
-          });
-          written[write.path] = { sha: write.sha, mode: write.mode, size: entry.size, etag: entry.etag };
-        });
-      } finally {
-        if (!Buffer.isBuffer(body)) body.destroy(); // releases the file handle if the write gave up early
-      }
-    },
-    signal,
-  );
   await remove(store, plan.deletes, options);
   return written;
 }
