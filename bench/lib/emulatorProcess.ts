@@ -1,13 +1,13 @@
 // The Azure Files emulator in a process of its own, so its request handling does not share the
 // measured code's event loop (as the real service would not). Driven over IPC:
-// {op: 'counts' | 'reset' | 'latency' | 'cpu' | 'stop', ms?}; the first message it sends is {url, connectionString}.
+// {op: 'counts' | 'reset' | 'latency' | 'delivered' | 'cpu' | 'stop', ms?}; the first message it sends is {url, connectionString}.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFilesEmulator, type FilesEmulator } from '../../tests/support/files-emulator/index.js';
 
 type Counts = FilesEmulator['counts'];
-type Message = { op: 'counts' | 'reset' | 'latency' | 'cpu' | 'stop'; ms?: number };
+type Message = { op: 'counts' | 'reset' | 'latency' | 'delivered' | 'cpu' | 'stop'; ms?: number };
 
 export interface RemoteEmulator {
   connectionString: string;
@@ -15,6 +15,8 @@ export interface RemoteEmulator {
   resetCounts(): Promise<void>;
   /** Delay before every response from now on (e.g. 0 while a benchmark fills the share). */
   setLatency(ms: number): Promise<void>;
+  /** The mean delay the emulator actually served per request since the last reset (FilesEmulator.deliveredLatencyMs). */
+  deliveredLatencyMs(): Promise<number>;
   /** The emulator process's CPU time so far (user + system), to see what it took from the machine. */
   cpuMs(): Promise<number>;
   stop(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startEmulatorProcess(latencyMs: number): Promise<RemoteEmu
     counts: () => ask<Counts>({ op: 'counts' }),
     resetCounts: () => ask<void>({ op: 'reset' }),
     setLatency: (ms) => ask<void>({ op: 'latency', ms }),
+    deliveredLatencyMs: () => ask<number>({ op: 'delivered' }),
     cpuMs: () => ask<number>({ op: 'cpu' }),
     stop: async () => {
       await ask({ op: 'stop' });
@@ -57,6 +60,7 @@ if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
       emulator.setLatency(message.ms ?? 0);
       process.send!({});
     }
+    if (message.op === 'delivered') process.send!(emulator.deliveredLatencyMs());
     if (message.op === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send!((user + system) / 1000);

@@ -80,7 +80,7 @@ async function once(emulator: RemoteEmulator, files: number, client: Client, con
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(before);
   const requests = (await emulator.counts()).total;
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, requests };
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, requests, served: await emulator.deliveredLatencyMs() };
 }
 
 export async function applyCpuRows(
@@ -110,6 +110,7 @@ export async function applyCpuRows(
       requests,
       apply_ms: Math.round(median(results.map((r) => r.ms))),
       ideal_ms: Math.round((requests * latencyMs) / concurrency),
+      served_latency_ms: Number(median(results.map((r) => r.served)).toFixed(2)),
       cpu_ms: Math.round(median(results.map((r) => r.cpuMs))),
       cpu_us_per_request: Math.round(median(perRequest)),
       cpu_us_range: `${Math.round(Math.min(...perRequest))}–${Math.round(Math.max(...perRequest))}`,

@@ -56,6 +56,11 @@ export interface FilesEmulator {
   /** Live request counts by operation, plus `total`. */
   counts: FaultPlan['counts'];
   resetCounts(): void;
+  /**
+   * The mean delay actually served before a response since the last resetCounts, in ms: timers on a
+   * busy event loop fire late, so it exceeds `latencyMs` by as much as the emulator's own load adds.
+   */
+  deliveredLatencyMs(): number;
   /** Replaces the fault rules; positions count from this call. */
   setFaults(rules: FaultRule[]): void;
   setLatency(ms: number): void;
@@ -66,6 +71,7 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
   const account = new Account();
   const plan = new FaultPlan(options.faults);
   let latencyMs = options.latencyMs ?? 0;
+  const delivered = { count: 0, totalMs: 0 };
   let url = '';
   const policy = { accountKey: Buffer.from(DEV_KEY, 'base64'), bearerToken: options.bearerToken };
 
@@ -92,7 +98,12 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
     const [accountName = '', share = '', ...segments] = renameWithoutAccount ? [DEV_ACCOUNT, ...path] : path;
     const operation: Operation = share ? operationOf(method, parsed.searchParams) : 'unsupported';
     const fault = plan.next(operation);
-    if (latencyMs > 0) await sleep(latencyMs);
+    if (latencyMs > 0) {
+      const asleep = performance.now();
+      await sleep(latencyMs);
+      delivered.count++;
+      delivered.totalMs += performance.now() - asleep;
+    }
     if (fault === 'reset') return void req.socket.destroy();
     const body = await readBody(req);
 
@@ -147,7 +158,11 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
     url,
     connectionString: `DefaultEndpointsProtocol=${protocol};AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};FileEndpoint=${url};`,
     counts: plan.counts,
-    resetCounts: () => plan.resetCounts(),
+    resetCounts: () => {
+      plan.resetCounts();
+      Object.assign(delivered, { count: 0, totalMs: 0 });
+    },
+    deliveredLatencyMs: () => (delivered.count ? delivered.totalMs / delivered.count : 0),
     setFaults: (rules) => plan.set(rules),
     setLatency: (ms) => void (latencyMs = ms),
     stop: () =>

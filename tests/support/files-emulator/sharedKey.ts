@@ -56,8 +56,9 @@ export function stringToSign(request: SignedRequest, account: string): string {
 function canonicalizedHeaders(headers: IncomingHttpHeaders): string {
   return Object.keys(headers)
     .filter((name) => name.startsWith('x-ms-'))
-    .sort(compareHeaderNames)
-    .map((name) => `${name}:${headerValue(headers, name).replace(/\s+/g, ' ').trim()}\n`)
+    .map((name) => ({ name, key: sortKey(name) }))
+    .sort((a, b) => compare(a.key, b.key) || compare(a.name, b.name))
+    .map(({ name }) => `${name}:${headerValue(headers, name).replace(/\s+/g, ' ').trim()}\n`)
     .join('');
 }
 
@@ -67,6 +68,8 @@ function canonicalizedHeaders(headers: IncomingHttpHeaders): string {
  * culture-aware sorting, which is used in storage service"). Its effect on header-name characters:
  * '-' and "'" are ignored unless all else is equal; other punctuation sorts before digits, digits
  * before letters. So `x-ms-meta-a_` comes before `x-ms-meta-a1`, unlike an ordinal sort.
+ * The key spells a name in those weights, one character each, so keys compare as plain strings
+ * (a key that is a prefix of another sorts first); names equal by key then compare ordinally.
  */
 const PUNCTUATION_ORDER = '!#$%&*.^_`|~+';
 function sortWeight(char: string): number {
@@ -76,15 +79,13 @@ function sortWeight(char: string): number {
   return punctuation >= 0 ? 100 + punctuation : char.charCodeAt(0);
 }
 
-export function compareHeaderNames(a: string, b: string): number {
-  const [x, y] = [a.replace(/['-]/g, ''), b.replace(/['-]/g, '')];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const difference = sortWeight(x[i]!) - sortWeight(y[i]!);
-    if (difference !== 0) return difference;
-  }
-  if (x.length !== y.length) return x.length - y.length;
-  return a < b ? -1 : a > b ? 1 : 0;
+function sortKey(name: string): string {
+  let key = '';
+  for (const char of name) if (char !== '-' && char !== "'") key += String.fromCharCode(sortWeight(char));
+  return key;
 }
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * CanonicalizedResource: `/account` and the encoded URI path as received (path-style URLs name the
