@@ -3,11 +3,12 @@
 //     `git clone --depth 1` + `rsync -a` into an empty folder (target: at most 1.3x its time).
 //  2. Azure Files emulator with 5 ms latency per request: storage requests by operation and
 //     wall time for a full sync, a one-file change and a no-op push, for the real sync and for
-//     the original notes' algorithm (download and hash every file), with the cost targets.
+//     the original notes' algorithm (download and hash every file), with the cost targets. Both
+//     run as a job through runSyncMessage, so both pay the same lease and job bookkeeping.
 //  3. CPU per storage request of the apply phase alone (applyCpu.ts), against the SDK's defaults.
 //  4. Memory: RSS growth of a first sync and of an all-unchanged resync (rss.ts), at each size and
 //     at 100,000 small files (target: under 150 MB). `--memory` runs this table alone; `--size N`
-//     runs every table at N files only.
+//     runs every table at N files only. `--emulator` runs tables 2 and 3 alone.
 // Everything real: git over HTTP with token auth, Azurite for jobs/leases/manifest.
 
 import { execFile } from 'node:child_process';
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startAzurite } from '../../src/dev/azurite.js';
 import { gitEnv } from '../../src/git/gitAuth.js';
-import { runSyncMessage } from '../../src/sync/runJob.js';
+import { runSyncMessage, type SyncStep } from '../../src/sync/runJob.js';
 import type { JobTrigger } from '../../src/jobs/types.js';
 import { writeRequests, type FilesEmulator } from '../../tests/support/files-emulator/index.js';
 import { startGitHttpServer } from '../../tests/support/gitHttpServer.js';
@@ -74,14 +75,16 @@ async function target(url: string, workspace: DepsSpec['workspace']) {
   });
   await deps.connections.connect(url, 'main');
   return {
-    /** Runs one job through the real entry point; returns wall ms and the phase timings. */
-    async sync(trigger: JobTrigger) {
+    /** Runs one job through the real entry point (with `step` in place of the sync, if given); returns wall ms and the phase timings. */
+    async sync(trigger: JobTrigger, step?: SyncStep) {
       const job = await deps.jobs.create({ trigger, repositoryUrl: url, branch: 'main' });
       const start = performance.now();
-      const outcome = await runSyncMessage({ jobId: job.id, trigger }, deps, {
-        dequeueCount: 1,
-        maxDequeueCount: 5,
-      });
+      const outcome = await runSyncMessage(
+        { jobId: job.id, trigger },
+        deps,
+        { dequeueCount: 1, maxDequeueCount: 5 },
+        step,
+      );
       const ms = performance.now() - start;
       if (outcome !== 'succeeded' && outcome !== 'skipped') throw new Error(`sync ended ${outcome}`);
       return { ms, phases, outcome };
@@ -170,6 +173,10 @@ async function emulatorScenarios(
 ) {
   const share = `bench${Date.now()}${Math.floor(Math.random() * 1e6)}`;
   const t = await target(url, { connectionString: emulator.connectionString, share });
+  const naiveStep: SyncStep = async () => {
+    await naiveSync(url, 'main', TOKEN, t.store, CONCURRENCY);
+    return { status: 'succeeded', commit: '' };
+  };
   const measure = async (trigger: JobTrigger): Promise<Measured> => {
     await emulator.resetCounts();
     const gitBefore = server.requests.length;
@@ -184,9 +191,8 @@ async function emulatorScenarios(
       listMs = skipped ? 0 : (result.phases.listMs ?? 0);
       storageMs = skipped ? 0 : listMs + (result.phases.applyMs ?? 0);
     } else {
-      const start = performance.now();
-      await naiveSync(url, 'main', TOKEN, t.store, CONCURRENCY);
-      ms = performance.now() - start;
+      // Inside the same job bookkeeping (lease, job rows, connection record) as the real sync.
+      ms = (await t.sync(trigger, naiveStep)).ms;
     }
     const cpu = process.cpuUsage(cpuBefore);
     return {

@@ -146,7 +146,7 @@ async function assertScratchSpace(dir: string): Promise<void> {
 }
 
 /** The synced state after a run: what the job and the connection record. */
-interface Result {
+export interface Result {
   status: 'succeeded' | 'skipped';
   commit: string;
   counts?: JobCounts;
@@ -351,14 +351,25 @@ async function acquireWorkspace(deps: SyncDependencies): Promise<HeldLease | und
   return undefined;
 }
 
+/** What runs inside the job's lease and bookkeeping: `sync` in this file. */
+export type SyncStep = (
+  job: SyncJob,
+  deps: SyncDependencies,
+  leaseId: string,
+  signal: AbortSignal,
+) => Promise<Result>;
+
 /**
  * Handles one delivery of a sync message. Throws when the sync failed, so the host retries it
  * (or, on the last delivery, after the job is marked failed, moves it to the poison queue).
+ * `step` is the sync itself; bench/sync runs the original notes' algorithm there, so that both
+ * algorithms are timed inside the same job bookkeeping.
  */
 export async function runSyncMessage(
   raw: unknown,
   deps: SyncDependencies,
   delivery: QueueDelivery,
+  step: SyncStep = sync,
 ): Promise<MessageOutcome> {
   const log = deps.log ?? (() => undefined);
   const message = parseSyncMessage(raw);
@@ -432,7 +443,7 @@ export async function runSyncMessage(
     // else is recorded, so a later status never lands first.
     [, result] = await allSettled([
       deps.jobs.update(job.id, { status: 'running', startedAt: started.toISOString(), attempt }),
-      sync(job, deps, lease.leaseId, lease.signal),
+      step(job, deps, lease.leaseId, lease.signal),
     ]);
   } catch (thrown) {
     const error = jobError(lease.signal.aborted ? lease.signal.reason : thrown, { token: settings.token });
