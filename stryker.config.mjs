@@ -19,6 +19,7 @@ export default {
     'src/sync/plan.ts',
     'src/sync/listing.ts',
     'src/sync/apply.ts',
+    'src/sync/readAhead.ts',
     'src/blobLease.ts',
     'src/workspace/editLock.ts',
     'src/auth/*.ts',
