@@ -58,10 +58,9 @@ describe('trees no checkout could hold', () => {
     await h.expectStoreEquals(commit, Object.keys(skippedOf(job)));
   });
 
-  // Fails until src/workspace/paths.ts has two more rules (see docs/sync.md, "Limits"): a segment
-  // over 255 bytes in UTF-8, and a segment git reserves (".git" in any case, with trailing dots
-  // or spaces or HFS-ignorable characters, and its NTFS short name "git~1"). Today 漢×100 fails the
-  // write on the local store (ENAMETOOLONG) and the .git spellings are written. Flip to `it` then.
+  // src/workspace/paths.ts: a segment over 255 bytes in UTF-8 (漢×100 would fail the write on the
+  // local store with ENAMETOOLONG), and every segment git reserves (".git" in any case, with
+  // trailing dots or spaces or HFS-ignorable characters, and its NTFS short name "git~1").
   it('skips names over 255 UTF-8 bytes and every spelling of .git in any folder', async () => {
     const files = {
       'kept.txt': 'kept\n',
