@@ -53,6 +53,8 @@ async function startRenewalProxy() {
   const changed = new EventEmitter();
   let handling: RenewalHandling = (_leaseId, forward) => forward();
   let releasing: RenewalHandling = (_leaseId, forward) => forward();
+  let acquiring: (forward: () => Promise<Answer>) => Promise<Answer> = (forward) => forward();
+  let acquires = 0;
 
   const forwarding = (method: string, path: string, headers: IncomingHttpHeaders, body: Buffer) => () =>
     new Promise<Answer>((resolve, reject) => {
@@ -80,6 +82,8 @@ async function startRenewalProxy() {
       const leaseId = String(incoming.headers['x-ms-lease-id']);
       const renewal = incoming.headers['x-ms-lease-action'] === 'renew';
       const release = incoming.headers['x-ms-lease-action'] === 'release';
+      const acquire = incoming.headers['x-ms-lease-action'] === 'acquire';
+      if (acquire) acquires++;
       if (renewal) {
         renewals.set(leaseId, (renewals.get(leaseId) ?? 0) + 1);
         changed.emit('change');
@@ -88,7 +92,9 @@ async function startRenewalProxy() {
         ? await handling(leaseId, forward)
         : release
           ? await releasing(leaseId, forward)
-          : await forward();
+          : acquire
+            ? await acquiring(forward)
+            : await forward();
       response.writeHead(answer.status, answer.headers);
       response.end(answer.body, () => {
         if (renewal) renewalsAnswered.set(leaseId, (renewalsAnswered.get(leaseId) ?? 0) + 1);
@@ -113,6 +119,11 @@ async function startRenewalProxy() {
     handleReleases(next: RenewalHandling) {
       releasing = next;
     },
+    /** How storage answers an acquire (`x-ms-lease-action: acquire`); `acquires()` counts them. */
+    handleAcquires(next: (forward: () => Promise<Answer>) => Promise<Answer>) {
+      acquiring = next;
+    },
+    acquires: () => acquires,
     renewalsOf: (leaseId: string) => renewals.get(leaseId) ?? 0,
     answersTo: (leaseId: string) => renewalsAnswered.get(leaseId) ?? 0,
     /** Resolves once `condition` holds, checked whenever a renewal arrives or an answer is sent. */
@@ -196,6 +207,49 @@ describe('tryAcquireLease', () => {
     await expect(tryAcquireLease(freshBlob(), { durationSeconds: 5 })).rejects.toMatchObject({
       statusCode: 400,
     });
+  });
+});
+
+/** A storage error answer, as the blob service words one. */
+const refusal = (status: number, code: string): Answer => ({
+  status,
+  headers: { 'x-ms-error-code': code, 'content-type': 'application/xml' },
+  body: Buffer.from(
+    `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`,
+  ),
+});
+
+describe('tryAcquireLease when storage refuses', () => {
+  it('throws a refusal other than 404 at once, without creating the blob or trying again', async () => {
+    const proxy = await startRenewalProxy();
+    try {
+      let refused = 0;
+      proxy.handleAcquires((forward) =>
+        refused++ === 0 ? Promise.resolve(refusal(403, 'AuthorizationFailure')) : forward(),
+      );
+      const name = freshName();
+      await expect(tryAcquireLease(proxy.blob(name))).rejects.toMatchObject({ statusCode: 403 });
+      expect(proxy.acquires()).toBe(1);
+      expect(await container.getBlockBlobClient(name).exists()).toBe(false);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('creates a missing blob once: a blob still missing after that is an error, not a loop', async () => {
+    const proxy = await startRenewalProxy();
+    try {
+      let refused = 0;
+      proxy.handleAcquires((forward) =>
+        refused++ < 2 ? Promise.resolve(refusal(404, 'BlobNotFound')) : forward(),
+      );
+      const name = freshName();
+      await expect(tryAcquireLease(proxy.blob(name))).rejects.toMatchObject({ statusCode: 404 });
+      expect(proxy.acquires()).toBe(2);
+      expect(await container.getBlockBlobClient(name).exists()).toBe(true); // the one creation happened
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
