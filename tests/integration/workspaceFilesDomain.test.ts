@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Connection } from '../../src/jobs/types.js';
 import { createWorkspaceStore } from '../../src/workspace/createStore.js';
 import { BlobEditLocks, editsDrained } from '../../src/workspace/editLock.js';
@@ -243,11 +243,17 @@ describe('edit locks and a sync waiting for edits', () => {
       (request) => request.url.includes('comp=lease') && request.headers['x-ms-lease-action'] === 'acquire',
     );
     const waiter = new BlobEditLocks(proxy.container(name), { waitMs: 1500 });
+    // No jitter: each pause is exactly its delay, so a waiter that keeps to waitMs never sleeps past it.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    const started = performance.now();
     try {
       expect(await failure(waiter.withLock('busy.txt', async () => undefined))).toBe('EDIT_IN_PROGRESS');
     } finally {
+      random.mockRestore();
       await edit.release();
     }
+    // Late by at most one lease request; a waiter that ignored its last pause would be 500 ms late.
+    expect(performance.now() - started).toBeLessThan(1500 + 400);
     // 25, 50, 100, 200, 400, 500 ms apart (each up to twice that, jittered): a handful, not hundreds.
     expect(attempts()).toBeGreaterThanOrEqual(2);
     expect(attempts()).toBeLessThanOrEqual(15);
