@@ -1,15 +1,17 @@
 // applyPlan's deletes (src/sync/apply.ts) against a real store, LocalWorkspaceStore on a temp
 // folder. DESIGN.md: deletes are idempotent (a retry after a crash finds some paths already
 // gone) and folders are deleted bottom-up; any other failure to delete fails the sync with
-// STORAGE_ERROR rather than leaving the workspace differing from the branch unreported.
+// STORAGE_ERROR rather than leaving the workspace differing from the branch unreported. Also:
+// folders are made parents first, and no content stream is left open when a write fails.
 
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/sync/apply.js';
 import { emptyFiles } from '../../src/sync/manifest.js';
-import type { Deletions, Plan } from '../../src/sync/plan.js';
+import type { Deletions, Plan, PlannedWrite } from '../../src/sync/plan.js';
 import { LocalWorkspaceStore } from '../../src/workspace/localStore.js';
 
 let root: string;
@@ -77,4 +79,48 @@ describe('applyPlan deletes', () => {
       expect(await tree()).toEqual(['a/', 'a/new.txt']);
     },
   );
+});
+
+describe('applyPlan folders and writes', () => {
+  const write = (path: string, size: number): PlannedWrite => ({
+    path,
+    sha: '0'.repeat(40),
+    mode: '100644',
+    size,
+    kind: 'add',
+  });
+
+  it('makes folders by depth, parents first, whatever the length of their names', async () => {
+    // 'x/y' is as long as 'abc': grouped by length, it would be made before its parent 'x'.
+    await apply(plan({ directories: ['abc', 'x', 'x/y'] }));
+    expect(await tree()).toEqual(['abc/', 'x/', 'x/y/']);
+  });
+
+  it('names the step and the path when a folder cannot be made', async () => {
+    await writeFile(join(root, 'x'), 'a file where the folder goes');
+    await expect(apply(plan({ directories: ['x'] }))).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+      message: expect.stringMatching(/^Could not create folder "x": /),
+    });
+  });
+
+  it('destroys a streamed body the store refused, and content read ahead for writes that never ran', async () => {
+    await mkdir(join(root, 'taken'));
+    const streams = new Map<string, Readable>();
+    const source = async (w: PlannedWrite) => {
+      const stream = Readable.from([Buffer.alloc(w.size, 1)]);
+      streams.set(w.path, stream);
+      return stream;
+    };
+    const writes = [write('taken', 3), write('next', 3)];
+    const failure = applyPlan(plan({ writes }), store, { concurrency: 1, source });
+    await expect(failure).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    // The refused body (the store gave up before reading it), and the one fetched ahead for 'next'.
+    for (const path of ['taken', 'next']) {
+      const stream = streams.get(path)!;
+      if (!stream.destroyed) await new Promise((resolve) => stream.once('close', resolve));
+      expect(stream.destroyed).toBe(true);
+    }
+    expect(await tree()).toEqual(['taken/']);
+  });
 });
