@@ -162,7 +162,9 @@ function checkWritePreconditions(path: string, existing: Entry | undefined, requ
     if (request.ifMatch !== undefined) throw preconditionFailed(path); // nothing there to match
     return;
   }
-  if (request.ifMatch === undefined && request.ifNoneMatch === undefined) {
+  // Only If-Match proves the client read what it replaces: If-None-Match naming some other ETag
+  // (or a malformed one, parsed as none) guards nothing, so it still needs If-Match (DESIGN.md).
+  if (request.ifMatch === undefined) {
     throw new AppError(
       'PRECONDITION_REQUIRED',
       `${path} exists; send If-Match with its ETag (or *) to replace it`,

@@ -115,6 +115,20 @@ describe('conditional writes (DESIGN.md: existing needs If-Match → 428, stale 
       message: /^cond\/file\.txt exists; send If-Match with its ETag \(or \*\)/,
     },
     {
+      name: 'replacing with only If-None-Match naming another ETag',
+      exists: true,
+      request: () => ({ ifNoneMatch: ['"other"'] }),
+      code: 'PRECONDITION_REQUIRED',
+      message: /^cond\/file\.txt exists; send If-Match/,
+    },
+    {
+      name: 'replacing with only a malformed If-None-Match (parsed as no ETag)',
+      exists: true,
+      request: () => ({ ifNoneMatch: [] }),
+      code: 'PRECONDITION_REQUIRED',
+      message: /^cond\/file\.txt exists; send If-Match/,
+    },
+    {
       name: 'a stale If-Match',
       exists: true,
       request: () => ({ ifMatch: ['"stale"'] }),
