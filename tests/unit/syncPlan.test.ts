@@ -147,6 +147,17 @@ describe('planSync', () => {
     expect(plan.skipped).toEqual([{ path: '.github/workflows/ci.yml', reason: 'excluded by SYNC_EXCLUDE' }]);
   });
 
+  it('excludes the dotfiles inside an excluded folder too, and keeps them where nothing excludes them', () => {
+    const tree = [file('private/.env'), file('private/.keys/id'), file('private/notes.md'), file('.env')];
+    const plan = planSync(tree, undefined, [], { ...options, exclude: ['private/**'] });
+    expect(plan.writes.map((w) => w.path)).toEqual(['.env']);
+    expect(plan.skipped.map((s) => s.path).sort()).toEqual([
+      'private/.env',
+      'private/.keys/id',
+      'private/notes.md',
+    ]);
+  });
+
   it('skips and lists symlinks, submodules, names Azure Files cannot hold and case collisions', () => {
     const tree = [
       file('README.md', 1),
