@@ -71,21 +71,26 @@ async function signedPing(): Promise<number> {
 
 describe('unverified webhook bodies', () => {
   it('holds at most 4 large bodies: the fifth gets 503 with Retry-After, small signed ones still pass', async () => {
-    const held = Array.from({ length: 4 }, openSender);
-    // Each is past the 1 MiB threshold and still sending, so each holds a slot.
-    for (const sender of held) await write(sender.req, 2 * MiB);
-    const fifth = openSender();
-    fifth.req.on('error', () => undefined); // the server may close before we finish writing
-    // The answer may come before the body is written: a server that turned the request away stops
-    // reading it, and the write would then wait for ever for room in the socket.
-    await Promise.race([write(fifth.req, 2 * MiB).catch(() => undefined), fifth.response]);
-    const turnedAway = await fifth.response;
-    fifth.req.destroy();
+    // Five large senders at once. Whichever crosses the 1 MiB threshold last at the server finds the
+    // 4 slots taken. Which one that is depends on when the server reads each body, not on when this
+    // process wrote it (a write completes once the kernel has the bytes), so the test does not guess:
+    // the first answer is the one turned away, since the others cannot be answered before their end.
+    const senders = Array.from({ length: 5 }, openSender);
+    for (const sender of senders) sender.req.on('error', () => undefined);
+    const firstAnswer = Promise.race(senders.map((sender, i) => sender.response.then((res) => ({ i, res }))));
+    // The turned-away sender's write may never finish (the server stops reading it): race it.
+    await Promise.race([
+      Promise.all(senders.map((sender) => write(sender.req, 2 * MiB).catch(() => undefined))),
+      firstAnswer,
+    ]);
+    const { i: turnedAwayAt, res: turnedAway } = await firstAnswer;
+    senders[turnedAwayAt]!.req.destroy();
     expect(turnedAway.statusCode).toBe(503);
     expect(turnedAway.headers['retry-after']).toBe('5');
 
     expect(await signedPing()).toBe(200);
 
+    const held = senders.filter((_, i) => i !== turnedAwayAt);
     for (const sender of held) sender.req.end();
     const statuses = await Promise.all(held.map(async (s) => (await s.response).statusCode));
     expect(statuses).toEqual([401, 401, 401, 401]);
