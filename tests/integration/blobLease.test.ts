@@ -5,13 +5,10 @@
 // 409 LeaseAlreadyPresent, renew after a break is 409 LeaseIsBrokenAndCannotBeRenewed.
 //
 // Storage that answers a renewal slowly, late or never is a pass-through proxy in front of Azurite
-// (below): the real SDK client, its abort handling and Azurite's lease state are all in play.
+// (tests/support/blobProxy.ts): the real SDK client, its abort handling and Azurite's lease state are all in play.
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buffer } from 'node:stream/consumers';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -22,6 +19,7 @@ import {
   RELEASE_TIMEOUT_MS,
   tryAcquireLease,
 } from '../../src/blobLease.js';
+import { refusal, startBlobProxy, type Answer, type ProxiedRequest } from '../support/blobProxy.js';
 
 let container: ContainerClient;
 
@@ -31,102 +29,53 @@ beforeAll(async () => {
   await container.create();
 });
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** What storage does with one renewal: `forward` sends it to Azurite and resolves with the answer. */
-type RenewalHandling = (leaseId: string, forward: () => Promise<Answer>) => Promise<Answer>;
+/** What storage does with one lease request: `forward` sends it to Azurite and resolves with the answer. */
+type LeaseHandling = (leaseId: string, forward: () => Promise<Answer>) => Promise<Answer>;
 
 /**
- * A pass-through proxy in front of Azurite's blob endpoint that lets a test decide how storage
- * answers each lease renewal (`x-ms-lease-action: renew`, "Lease Blob"), and counts them per lease.
+ * The blob proxy, answering each lease request (`x-ms-lease-action`, "Lease Blob") as the test decides,
+ * and counting acquires, and renewals per lease as they arrive and once they are answered.
  */
 async function startRenewalProxy() {
-  const connectionString = inject('azuriteConnectionString');
-  const endpoint = /(?:^|;)BlobEndpoint=([^;]+)/.exec(connectionString)![1]!;
-  const target = new URL(endpoint);
+  const proxy = await startBlobProxy(inject('azuriteConnectionString'));
   const renewals = new Map<string, number>();
   const renewalsAnswered = new Map<string, number>();
-  const changed = new EventEmitter();
-  let handling: RenewalHandling = (_leaseId, forward) => forward();
-  let releasing: RenewalHandling = (_leaseId, forward) => forward();
-  let acquiring: (forward: () => Promise<Answer>) => Promise<Answer> = (forward) => forward();
   let acquires = 0;
-
-  const forwarding = (method: string, path: string, headers: IncomingHttpHeaders, body: Buffer) => () =>
-    new Promise<Answer>((resolve, reject) => {
-      const upstream = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method,
-          path,
-          headers: { ...headers, host: target.host },
-        },
-        (answer) =>
-          void buffer(answer).then(
-            (data) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: data }),
-            reject,
-          ),
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
-
-  const server = createServer((incoming, response) => {
-    void buffer(incoming).then(async (body) => {
-      const forward = forwarding(incoming.method!, incoming.url!, incoming.headers, body);
-      const leaseId = String(incoming.headers['x-ms-lease-id']);
-      const renewal = incoming.headers['x-ms-lease-action'] === 'renew';
-      const release = incoming.headers['x-ms-lease-action'] === 'release';
-      const acquire = incoming.headers['x-ms-lease-action'] === 'acquire';
-      if (acquire) acquires++;
-      if (renewal) {
-        renewals.set(leaseId, (renewals.get(leaseId) ?? 0) + 1);
-        changed.emit('change');
-      }
-      const answer = renewal
-        ? await handling(leaseId, forward)
-        : release
-          ? await releasing(leaseId, forward)
-          : acquire
-            ? await acquiring(forward)
-            : await forward();
-      response.writeHead(answer.status, answer.headers);
-      response.end(answer.body, () => {
-        if (renewal) renewalsAnswered.set(leaseId, (renewalsAnswered.get(leaseId) ?? 0) + 1);
-        changed.emit('change');
-      });
-    });
+  const changed = new EventEmitter();
+  const byAction = new Map<unknown, LeaseHandling>();
+  const leaseIdOf = (request: ProxiedRequest) => String(request.headers['x-ms-lease-id']);
+  proxy.handle((request, forward) => {
+    const handling = byAction.get(request.headers['x-ms-lease-action']);
+    return handling ? handling(leaseIdOf(request), forward) : forward();
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const proxied = new URL(endpoint);
-  proxied.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const proxiedContainer = BlobServiceClient.fromConnectionString(
-    connectionString.replace(endpoint, proxied.href.replace(/\/$/, '')),
-  ).getContainerClient(container.containerName);
+  proxy.watch((request, answered) => {
+    const action = request.headers['x-ms-lease-action'];
+    if (action === 'renew') {
+      const counts = answered ? renewalsAnswered : renewals;
+      counts.set(leaseIdOf(request), (counts.get(leaseIdOf(request)) ?? 0) + 1);
+    }
+    if (action === 'acquire' && !answered) acquires++;
+    changed.emit('change');
+  });
 
   return {
     /** The blob of the same name, reached through the proxy. */
-    blob: (name: string) => proxiedContainer.getBlockBlobClient(name),
-    handleRenewals(next: RenewalHandling) {
-      handling = next;
+    blob: (name: string) => proxy.container(container.containerName).getBlockBlobClient(name),
+    handleRenewals(next: LeaseHandling) {
+      byAction.set('renew', next);
     },
     /** How storage answers a release (`x-ms-lease-action: release`). */
-    handleReleases(next: RenewalHandling) {
-      releasing = next;
+    handleReleases(next: LeaseHandling) {
+      byAction.set('release', next);
     },
     /** How storage answers an acquire (`x-ms-lease-action: acquire`); `acquires()` counts them. */
     handleAcquires(next: (forward: () => Promise<Answer>) => Promise<Answer>) {
-      acquiring = next;
+      byAction.set('acquire', (_leaseId, forward) => next(forward));
     },
     acquires: () => acquires,
     renewalsOf: (leaseId: string) => renewals.get(leaseId) ?? 0,
     answersTo: (leaseId: string) => renewalsAnswered.get(leaseId) ?? 0,
-    /** Resolves once `condition` holds, checked whenever a renewal arrives or an answer is sent. */
+    /** Resolves once `condition` holds, checked whenever a request arrives or an answer is sent. */
     until: (condition: () => boolean) =>
       new Promise<void>((resolve) => {
         const check = () => {
@@ -137,11 +86,7 @@ async function startRenewalProxy() {
         changed.on('change', check);
         check();
       }),
-    stop: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    stop: () => proxy.stop(),
   };
 }
 
@@ -208,15 +153,6 @@ describe('tryAcquireLease', () => {
       statusCode: 400,
     });
   });
-});
-
-/** A storage error answer, as the blob service words one. */
-const refusal = (status: number, code: string): Answer => ({
-  status,
-  headers: { 'x-ms-error-code': code, 'content-type': 'application/xml' },
-  body: Buffer.from(
-    `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`,
-  ),
 });
 
 describe('tryAcquireLease when storage refuses', () => {

@@ -1,12 +1,10 @@
 // The workspace file functions (src/workspace/files.ts) and the edit lock (src/workspace/editLock.ts)
 // called directly, without HTTP: a local store in a temp folder, the Files emulator where storage must
-// fail, real blob leases on Azurite, and a counting loopback proxy in front of Azurite that shows how
+// fail, real blob leases on Azurite, and the blob proxy (tests/support/blobProxy.ts) that shows how
 // often a waiter asks storage (a wait that polls in a hot loop is a bill and a throttling risk).
 
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,16 +20,17 @@ import {
   type FilesDeps,
 } from '../../src/workspace/files.js';
 import type { WorkspaceStore } from '../../src/workspace/store.js';
+import { startBlobProxy, type BlobProxy, type ProxiedRequest } from '../support/blobProxy.js';
 import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
 
 let root: string;
 let emulator: FilesEmulator;
-let proxy: CountingProxy;
+let proxy: BlobProxy;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'files-domain-'));
   emulator = await startFilesEmulator();
-  proxy = await startCountingProxy(blobEndpoint(inject('azuriteConnectionString')));
+  proxy = await startBlobProxy(inject('azuriteConnectionString'));
 });
 
 afterAll(async () => {
@@ -72,6 +71,13 @@ async function filesDeps(
 }
 
 const bytes = (text: string) => Readable.from([Buffer.from(text)]);
+
+/** How many requests through the proxy match, from now on. */
+function countRequests(matches: (request: ProxiedRequest) => boolean): () => number {
+  let seen = 0;
+  proxy.watch((request, answered) => void (!answered && matches(request) && seen++));
+  return () => seen;
+}
 
 /** The code an async call fails with (so a table of cases reads as outcomes). */
 async function failure(promise: Promise<unknown>): Promise<string> {
@@ -205,7 +211,7 @@ describe('edit locks and a sync waiting for edits', () => {
     const container = await freshContainer();
     const name = container.containerName;
     const edit = await holdEdit(container, 'held.txt');
-    const counted = proxy.count((request) => request.url.includes('comp=list'));
+    const counted = countRequests((request) => request.url.includes('comp=list'));
     const started = performance.now();
     expect(await editsDrained(proxy.container(name), 2000)).toBe(false);
     const elapsed = performance.now() - started;
@@ -223,13 +229,14 @@ describe('edit locks and a sync waiting for edits', () => {
     const edit = await holdEdit(container, 'late.txt');
     // The edit ends at the sixth listing (about 1.5 s into a 10 s window): the sync must see it end.
     let listings = 0;
-    proxy.before(async (request) => {
+    proxy.handle(async (request, forward) => {
       if (request.url.includes('comp=list') && ++listings === 6) await edit.release();
+      return forward();
     });
     try {
       expect(await editsDrained(proxy.container(name), 10_000)).toBe(true);
     } finally {
-      proxy.before(undefined);
+      proxy.handle(undefined);
       await edit.release();
     }
     expect(listings).toBeGreaterThanOrEqual(6);
@@ -239,7 +246,7 @@ describe('edit locks and a sync waiting for edits', () => {
     const container = await freshContainer();
     const name = container.containerName;
     const edit = await holdEdit(container, 'busy.txt');
-    const attempts = proxy.count(
+    const attempts = countRequests(
       (request) => request.url.includes('comp=lease') && request.headers['x-ms-lease-action'] === 'acquire',
     );
     const waiter = new BlobEditLocks(proxy.container(name), { waitMs: 1500 });
@@ -259,67 +266,3 @@ describe('edit locks and a sync waiting for edits', () => {
     expect(attempts()).toBeLessThanOrEqual(15);
   });
 });
-
-function blobEndpoint(connectionString: string): URL {
-  const endpoint = /BlobEndpoint=([^;]+)/.exec(connectionString)?.[1];
-  if (!endpoint) throw new Error('The Azurite connection string names no BlobEndpoint');
-  return new URL(endpoint);
-}
-
-interface SeenRequest {
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-interface CountingProxy {
-  /** A client of the named container whose requests go through the proxy. */
-  container(name: string): ContainerClient;
-  /** Counts the requests matching from now on. */
-  count(matches: (request: SeenRequest) => boolean): () => number;
-  /** Runs before each request is forwarded (the request waits for it). */
-  before(hook: ((request: SeenRequest) => Promise<void>) | undefined): void;
-  stop(): Promise<void>;
-}
-
-/** A loopback HTTP proxy in front of Azurite's blob endpoint that sees every request a client makes. */
-async function startCountingProxy(target: URL): Promise<CountingProxy> {
-  const counters: ((request: SeenRequest) => void)[] = [];
-  let hook: ((request: SeenRequest) => Promise<void>) | undefined;
-  const server: Server = createServer((req, res) => {
-    const seen = { url: req.url ?? '', headers: req.headers };
-    for (const counter of counters) counter(seen);
-    void (hook ?? (async () => undefined))(seen).then(() => {
-      const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const proxied = inject('azuriteConnectionString').replace(
-    /BlobEndpoint=[^;]+/,
-    `BlobEndpoint=http://127.0.0.1:${port}${target.pathname}`,
-  );
-  return {
-    container: (name) => BlobServiceClient.fromConnectionString(proxied).getContainerClient(name),
-    count(matches) {
-      let seen = 0;
-      counters.push((request) => void (matches(request) && seen++));
-      return () => seen;
-    },
-    before(next) {
-      hook = next;
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
