@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { storageSharedKeyCredentialPolicy } from '@azure/storage-common';
 import { DEV_ACCOUNT, DEV_KEY } from '../../src/dev/azurite.js';
-import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
+import { EARLY_MS, startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
 
 let emulator: FilesEmulator;
 let share: string;
@@ -157,6 +157,29 @@ describe('files emulator', () => {
     expect(etags(last)).toBe(1);
     expect(last).toContain('<NextMarker /></EnumerationResults>');
     expect(emulator.counts.list).toBe(3);
+  });
+
+  // The bench's ideal is requests x latency / concurrency, so the latency is the whole time from
+  // a request to its answer: never less, beyond timer resolution (a faster emulator would flatter
+  // the sync), and what it reports as served is that time, not just the timer it set.
+  it('answers no sooner than the latency after each request, and reports what it served', async () => {
+    emulator.setLatency(40);
+    try {
+      const took = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const start = performance.now();
+          const response = await createFile(`lat${i}`, 1);
+          expect(response.status).toBe(201);
+          return performance.now() - start;
+        }),
+      );
+      for (const ms of took) expect(ms).toBeGreaterThanOrEqual(40 - EARLY_MS);
+      const served = emulator.deliveredLatencyMs();
+      expect(served).toBeGreaterThanOrEqual(40 - EARLY_MS);
+      expect(served).toBeLessThanOrEqual(Math.max(...took));
+    } finally {
+      emulator.setLatency(0);
+    }
   });
 
   // What an injected fault answers is what the service documents for it: 503 ServerBusy and 500
