@@ -24,7 +24,7 @@ export interface ReadAhead {
   dispose(): void;
 }
 
-/** Keeps the content of the next `items` writes not yet taken on its way, from now on. */
+/** Keeps the content of the next `items` writes not yet taken on its way (at least half that many), from now on. */
 export function readAhead(writes: readonly PlannedWrite[], source: ContentSource, items: number): ReadAhead {
   const fetched = new Map<PlannedWrite, Promise<Readable | Buffer>>();
   let taken = 0;
@@ -32,6 +32,9 @@ export function readAhead(writes: readonly PlannedWrite[], source: ContentSource
 
   const fill = () => {
     next = Math.max(next, taken);
+    // Refilled half a window at a time, not one item per take: the reads asked for in one turn
+    // reach git in one pipe write (blobReader.ts), and every write wakes git.
+    if (next - taken > items / 2) return;
     for (; next < Math.min(writes.length, taken + items); next++) {
       const write = writes[next]!;
       if (write.size > READ_AHEAD_MAX_BYTES) continue;

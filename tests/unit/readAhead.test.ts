@@ -1,5 +1,5 @@
 // The read-ahead window of the apply phase (src/sync/readAhead.ts): content is asked for in plan
-// order, at most `items` writes beyond the last one taken, never for files large enough to arrive
+// order, at most `items` writes beyond the last one taken (refilled half a window at a time), never for files large enough to arrive
 // as a stream, and what is fetched and never taken is released without an unhandled rejection.
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -35,18 +35,22 @@ function recording(
 }
 
 describe('readAhead', () => {
-  it('asks for the first `items` writes at once, then one more per take, in plan order', async () => {
+  it('asks for the first `items` writes at once, then half a window at a time, in plan order', async () => {
     const plan = writes(10);
     const { asked, source } = recording();
-    const ahead = readAhead(plan, source, 3);
-    expect(asked).toEqual(['f0', 'f1', 'f2']);
-    expect(await ahead.take(plan[0]!)).toEqual(Buffer.from('f0'));
+    const ahead = readAhead(plan, source, 4);
     expect(asked).toEqual(['f0', 'f1', 'f2', 'f3']);
+    expect(await ahead.take(plan[0]!)).toEqual(Buffer.from('f0'));
+    expect(asked).toHaveLength(4); // three still on their way: more than half the window
     await ahead.take(plan[1]!);
-    await ahead.take(plan[2]!);
+    // Two left, half the window: the next two are asked together, so git gets them in one write.
     expect(asked).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
+    await ahead.take(plan[2]!);
+    expect(asked).toHaveLength(6);
+    await ahead.take(plan[3]!);
+    expect(asked).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7']);
     // Every write asked exactly once, none past the end.
-    for (const write of plan.slice(3)) expect(await ahead.take(write)).toEqual(Buffer.from(write.path));
+    for (const write of plan.slice(4)) expect(await ahead.take(write)).toEqual(Buffer.from(write.path));
     expect(asked).toEqual(plan.map((w) => w.path));
   });
 
