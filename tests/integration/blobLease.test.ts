@@ -5,7 +5,7 @@
 // 409 LeaseAlreadyPresent, renew after a break is 409 LeaseIsBrokenAndCannotBeRenewed.
 //
 // Storage that answers a renewal slowly, late or never is a pass-through proxy in front of Azurite
-// (tests/support/blobProxy.ts): the real SDK client, its abort handling and Azurite's lease state are all in play.
+// (tests/support/storageProxy.ts): the real SDK client, its abort handling and Azurite's lease state are all in play.
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -19,7 +19,7 @@ import {
   RELEASE_TIMEOUT_MS,
   tryAcquireLease,
 } from '../../src/blobLease.js';
-import { refusal, startBlobProxy, type Answer, type ProxiedRequest } from '../support/blobProxy.js';
+import { refusal, startBlobProxy, type Answer, type ProxiedRequest } from '../support/storageProxy.js';
 
 let container: ContainerClient;
 

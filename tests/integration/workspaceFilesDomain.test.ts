@@ -1,6 +1,6 @@
 // The workspace file functions (src/workspace/files.ts) and the edit lock (src/workspace/editLock.ts)
 // called directly, without HTTP: a local store in a temp folder, the Files emulator where storage must
-// fail, real blob leases on Azurite, and the blob proxy (tests/support/blobProxy.ts) that shows how
+// fail, real blob leases on Azurite, and the blob proxy (tests/support/storageProxy.ts) that shows how
 // often a waiter asks storage (a wait that polls in a hot loop is a bill and a throttling risk).
 
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
@@ -20,7 +20,7 @@ import {
   type FilesDeps,
 } from '../../src/workspace/files.js';
 import type { WorkspaceStore } from '../../src/workspace/store.js';
-import { startBlobProxy, type BlobProxy, type ProxiedRequest } from '../support/blobProxy.js';
+import { startBlobProxy, type BlobProxy, type ProxiedRequest } from '../support/storageProxy.js';
 import { startFilesEmulator, type FilesEmulator } from '../support/files-emulator/index.js';
 
 let root: string;

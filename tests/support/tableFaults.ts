@@ -8,9 +8,7 @@
 // Please retry the request."; "Table service error codes" for the `odata.error` shape).
 
 import { randomUUID } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buffer } from 'node:stream/consumers';
+import { startStorageProxy, type Answer } from './storageProxy.js';
 
 export interface TableFaultProxy {
   /** The given connection string with its TableEndpoint pointing at the proxy. */
@@ -25,72 +23,42 @@ export interface TableFaultProxy {
   stop(): Promise<void>;
 }
 
-function sendInternalError(response: ServerResponse): void {
+function internalError(): Answer {
   const requestId = randomUUID();
   const value = `The server encountered an internal error. Please retry the request.\nRequestId:${requestId}\nTime:${new Date().toISOString()}`;
-  response.writeHead(500, {
-    'content-type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8',
-    'x-ms-error-code': 'InternalError',
-    'x-ms-request-id': requestId,
-    'x-ms-version': '2019-02-02',
-  });
-  response.end(
-    JSON.stringify({ 'odata.error': { code: 'InternalError', message: { lang: 'en-US', value } } }),
-  );
+  return {
+    status: 500,
+    headers: {
+      'content-type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8',
+      'x-ms-error-code': 'InternalError',
+      'x-ms-request-id': requestId,
+      'x-ms-version': '2019-02-02',
+    },
+    body: Buffer.from(
+      JSON.stringify({ 'odata.error': { code: 'InternalError', message: { lang: 'en-US', value } } }),
+    ),
+  };
 }
 
 export async function startTableFaultProxy(connectionString: string): Promise<TableFaultProxy> {
-  const endpoint = /(?:^|;)TableEndpoint=([^;]+)/.exec(connectionString)?.[1];
-  if (!endpoint) throw new Error('the connection string has no TableEndpoint');
-  const target = new URL(endpoint);
+  const proxy = await startStorageProxy(connectionString, 'TableEndpoint');
   let pattern: RegExp | undefined;
   let faulted = 0;
-
-  const forward = (incoming: IncomingMessage, body: Buffer, response: ServerResponse) => {
-    const upstream = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: { ...incoming.headers, host: target.host },
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', (error) => response.destroy(error));
-    upstream.end(body);
-  };
-
-  const server = createServer((incoming, response) => {
-    void buffer(incoming).then((body) => {
-      if (pattern && body.length > 0 && pattern.test(body.toString('utf8'))) {
-        faulted++;
-        sendInternalError(response);
-        return;
-      }
-      forward(incoming, body, response);
-    });
+  proxy.handle(async (request, forward) => {
+    if (pattern && request.body.length > 0 && pattern.test(request.body.toString('utf8'))) {
+      faulted++;
+      return internalError();
+    }
+    return forward();
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  const proxied = new URL(endpoint);
-  proxied.host = `127.0.0.1:${port}`;
-
   return {
-    connectionString: connectionString.replace(endpoint, proxied.href.replace(/\/$/, '')),
+    connectionString: proxy.connectionString,
     failWritesMatching(next) {
       pattern = next;
     },
     get faulted() {
       return faulted;
     },
-    stop: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    stop: () => proxy.stop(),
   };
 }
