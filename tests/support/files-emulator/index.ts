@@ -109,7 +109,7 @@ export async function startFilesEmulator(options: FilesEmulatorOptions = {}): Pr
       // busy, so one can fire early by performance.now(): wait again for what is really left. Not
       // for under half a millisecond, though: the shortest timer is 1 ms, and always waiting again
       // served 5.8 ms for 5 (bench/sync), a slower service than the one modelled. So an answer
-      // comes within half a millisecond of `latencyMs` on either side, and never sooner.
+      // may leave up to EARLY_MS before `latencyMs` has passed, never earlier.
       const left = () => latencyMs - (performance.now() - arrived);
       for (let wait = left(); wait > EARLY_MS; wait = left()) await sleep(wait);
       if (latencyMs <= 0) return;
